@@ -1,0 +1,25 @@
+//! Cooperage storage: the only crate that speaks SQL.
+//!
+//! One binary serves both SQLite (embedded, the default) and PostgreSQL (production); the
+//! backend is picked at run time from the database URL. Queries are written once against
+//! [`AnyConnection`] and run on either backend.
+
+mod connection;
+mod error;
+pub mod instance;
+pub mod migrations;
+pub mod schema;
+mod target;
+
+pub use connection::{AnyConnection, Database, PoolOptions};
+pub use error::DbError;
+pub use target::{Backend, DatabaseTarget, TargetError};
+
+/// Current time as stored: UTC, truncated to microseconds so that SQLite (nanoseconds) and
+/// PostgreSQL (microseconds) compare and sort the same.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{DurationRound, TimeDelta};
+    let now = chrono::Utc::now().naive_utc();
+    now.duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or(now)
+}

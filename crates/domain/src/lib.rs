@@ -1,0 +1,8 @@
+//! The coop's vocabulary and rules: pure Rust, no I/O, no wire formats.
+//!
+//! Everything here can be unit-tested without a database or a network, and every other
+//! crate builds on it.
+
+pub mod username;
+
+pub use username::{Username, UsernameError};

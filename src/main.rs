@@ -1,0 +1,152 @@
+//! `cooperage`: run a coop's instance of the Cooperage federation.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use cooperage::{Config, Instance, config};
+use tracing_subscriber::EnvFilter;
+
+/// Cooperage: federated ActivityPub service for networks of worker-owned cooperatives.
+///
+/// Configuration comes from built-in defaults (documented in config/default.toml), then the
+/// file given with --config, then environment variables COOPERAGE__SECTION__KEY
+/// (e.g. COOPERAGE__DATABASE__URL=postgres://postgres@127.0.0.1:5432/coop).
+#[derive(Parser)]
+#[command(name = "cooperage", version, about, long_about)]
+struct Cli {
+    /// TOML config file; keys not in it keep their defaults.
+    #[arg(long, global = true, env = "COOPERAGE_CONFIG", value_name = "PATH")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the instance: apply pending migrations, then serve HTTP until SIGINT or SIGTERM.
+    ///
+    /// On a signal it stops accepting connections, finishes in-flight requests and lets
+    /// pending background work reach a safe point before exiting.
+    Serve,
+    /// Apply pending database migrations and exit (serve does this too, at start).
+    Migrate,
+    /// Load and validate the configuration, print the effective settings, and exit.
+    ///
+    /// Exits with code 2 and names the file or variable, the key and what is expected when a
+    /// value is wrong.
+    CheckConfig,
+}
+
+/// Exit code for a configuration the program cannot use.
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = match config::load(cli.config.as_deref(), std::env::vars()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("cooperage: config error: {error}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    init_logging(&config);
+    let result = match cli.command {
+        Command::CheckConfig => check_config(&config),
+        Command::Migrate => runtime().and_then(|rt| rt.block_on(migrate(config))),
+        Command::Serve => runtime().and_then(|rt| rt.block_on(serve(config))),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` prints the whole cause chain on one line.
+            eprintln!("cooperage: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// Logs go to stderr, so that command output on stdout stays clean. RUST_LOG, when set,
+/// replaces `log.filter`.
+fn init_logging(config: &Config) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(config.log.filter.as_str()));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn check_config(config: &Config) -> anyhow::Result<()> {
+    let mut shown = config.clone();
+    // The URL may hold a password.
+    shown.database.url = config::DatabaseUrl::parse(&config.database.url.target().redacted())
+        .unwrap_or_else(|_| config.database.url.clone());
+    print!(
+        "{}",
+        toml::to_string_pretty(&shown).context("cannot print the configuration")?
+    );
+    println!(
+        "# federation debug mode: {}",
+        if config.federation_debug() {
+            "on"
+        } else {
+            "off"
+        }
+    );
+    Ok(())
+}
+
+async fn migrate(config: Config) -> anyhow::Result<()> {
+    let db = cooperage::server::open_database(&config).await?;
+    let versions = db.run(cooperage_db::migrations::applied).await?;
+    println!(
+        "{} database is at version {}",
+        db.backend(),
+        versions.last().map_or("(none)", String::as_str)
+    );
+    Ok(())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let instance = Instance::start(config).await?;
+    let stop = instance.shutdown_token();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        stop.cancel();
+    });
+    instance.wait().await
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,12 @@
+//! Integration tests of the whole program: real databases, real HTTP over loopback.
+//!
+//! One test binary (not one per file) keeps linking fast. Tests that touch a database run once
+//! per backend through `backend_tests!`; the PostgreSQL half needs COOPERAGE_TEST_POSTGRES_URL.
+
+#[macro_use]
+mod support;
+
+mod cli;
+mod config;
+mod health;
+mod migrations;
