@@ -4,10 +4,16 @@
 //! backend is picked at run time from the database URL. Queries are written once against
 //! [`AnyConnection`] and run on either backend.
 
+pub mod actors;
 mod connection;
+pub mod deliveries;
 mod error;
+pub mod follows;
+pub mod hosts;
 pub mod instance;
 pub mod migrations;
+pub mod posts;
+pub mod received;
 pub mod schema;
 mod target;
 
@@ -22,4 +28,12 @@ pub fn now() -> chrono::NaiveDateTime {
     let now = chrono::Utc::now().naive_utc();
     now.duration_trunc(TimeDelta::microseconds(1))
         .unwrap_or(now)
+}
+
+/// Whether a query failed on a UNIQUE constraint (works on both backends).
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
 }

@@ -7,3 +7,123 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    actors (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        actor_type -> Text,
+        local -> Bool,
+        username -> Text,
+        domain -> Text,
+        display_name -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        inbox -> Text,
+        shared_inbox -> Nullable<Text>,
+        followers_url -> Nullable<Text>,
+        public_key_id -> Text,
+        public_key_pem -> Text,
+        manually_approves_followers -> Bool,
+        published -> Timestamp,
+        fetched_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    local_keys (actor_id) {
+        actor_id -> BigInt,
+        private_key_pem -> Text,
+    }
+}
+
+diesel::table! {
+    follows (id) {
+        id -> BigInt,
+        follower_id -> BigInt,
+        followed_id -> BigInt,
+        activity_id -> Text,
+        state -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    received_activities (ap_id) {
+        ap_id -> Text,
+        actor_id -> BigInt,
+        kind -> Text,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        author_id -> BigInt,
+        object_type -> Text,
+        content -> Text,
+        object_json -> Text,
+        local -> Bool,
+        published -> Timestamp,
+        updated -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outgoing_activities (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        actor_id -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        public -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        activity_id -> BigInt,
+        inbox -> Text,
+        host -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        leased_by -> Nullable<Text>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hosts (host) {
+        host -> Text,
+        policy -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        failing_since -> Nullable<Timestamp>,
+        unreachable -> Bool,
+        last_success_at -> Nullable<Timestamp>,
+        last_seen_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(posts -> actors (author_id));
+diesel::joinable!(deliveries -> outgoing_activities (activity_id));
+diesel::joinable!(outgoing_activities -> actors (actor_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    actors,
+    local_keys,
+    follows,
+    posts,
+    outgoing_activities,
+    deliveries,
+    hosts,
+    received_activities
+);

@@ -1,0 +1,45 @@
+//! Activities already received, by id: the inbox's idempotency record.
+
+use diesel::prelude::*;
+
+use crate::schema::received_activities;
+use crate::{AnyConnection, DbError};
+
+/// Records an activity id; returns `false` when it was already recorded (a duplicate).
+///
+/// Call it inside the transaction that applies the activity, so that the record and the
+/// effect are stored together or not at all.
+pub fn record(
+    conn: &mut AnyConnection,
+    ap_id: &str,
+    actor_id: i64,
+    kind: &str,
+) -> Result<bool, DbError> {
+    let inserted = diesel::insert_into(received_activities::table)
+        .values((
+            received_activities::ap_id.eq(ap_id),
+            received_activities::actor_id.eq(actor_id),
+            received_activities::kind.eq(kind),
+            received_activities::received_at.eq(crate::now()),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => Ok(true),
+        Err(e) if crate::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether an activity id was received before.
+pub fn seen(conn: &mut AnyConnection, ap_id: &str) -> Result<bool, DbError> {
+    Ok(received_activities::table
+        .find(ap_id)
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+/// Number of recorded activities (tests and statistics).
+pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
+    Ok(received_activities::table.count().get_result(conn)?)
+}
