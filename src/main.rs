@@ -8,6 +8,8 @@ use clap::{Parser, Subcommand};
 use cooperage::{Config, Instance, config};
 use tracing_subscriber::EnvFilter;
 
+mod cli;
+
 /// Cooperage: federated ActivityPub service for networks of worker-owned cooperatives.
 ///
 /// Configuration comes from built-in defaults (documented in config/default.toml), then the
@@ -33,11 +35,78 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit (serve does this too, at start).
     Migrate,
+    /// Federation with other instances: follow coops, see the network, block hosts, see the
+    /// delivery queue. Activities are queued here and sent by the running `serve`.
+    #[command(subcommand)]
+    Federation(FederationCommand),
+    /// Publish an announcement (a public Note) to the followers of the coop or of a member.
+    Post {
+        /// The text; `-` reads it from standard input. Blank lines separate paragraphs.
+        text: String,
+        /// Post as this local actor (default: the coop).
+        #[arg(long = "as", value_name = "USERNAME")]
+        author: Option<String>,
+    },
+    /// Members' actors (accounts and roles come with member management).
+    #[command(subcommand)]
+    Member(MemberCommand),
     /// Load and validate the configuration, print the effective settings, and exit.
     ///
     /// Exits with code 2 and names the file or variable, the key and what is expected when a
     /// value is wrong.
     CheckConfig,
+}
+
+#[derive(Subcommand)]
+enum FederationCommand {
+    /// Make the coop follow another coop, by @handle@host or actor URL.
+    Follow { target: String },
+    /// Stop following (sends Undo{Follow}).
+    Unfollow { target: String },
+    /// List the coop's network: coops that follow it and that it follows.
+    Network,
+    /// Pending and failed deliveries per host.
+    Queue,
+    /// Block a host: refused at the inbox, never fetched, no deliveries, follows removed.
+    Block {
+        host: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Allow a host (the only hosts federated with when federation.allowlist_only is on).
+    Allow { host: String },
+    /// Remove a host's block or allow entry.
+    Unblock { host: String },
+    /// List blocked and allowed hosts.
+    Hosts,
+    /// Follow requests waiting for approval (for actors that approve followers manually).
+    Requests {
+        #[arg(long = "actor", value_name = "USERNAME")]
+        actor: Option<String>,
+    },
+    /// Accept a pending follower.
+    Accept {
+        follower: String,
+        #[arg(long = "actor", value_name = "USERNAME")]
+        actor: Option<String>,
+    },
+    /// Reject a pending follower, or remove a follower.
+    Reject {
+        follower: String,
+        #[arg(long = "actor", value_name = "USERNAME")]
+        actor: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum MemberCommand {
+    /// Create a member's actor (@username@domain) with its own key pair.
+    Add {
+        username: String,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 /// Exit code for a configuration the program cannot use.
@@ -57,6 +126,15 @@ fn main() -> ExitCode {
         Command::CheckConfig => check_config(&config),
         Command::Migrate => runtime().and_then(|rt| rt.block_on(migrate(config))),
         Command::Serve => runtime().and_then(|rt| rt.block_on(serve(config))),
+        Command::Federation(command) => {
+            runtime().and_then(|rt| rt.block_on(cli::federation(config, command)))
+        }
+        Command::Post { text, author } => {
+            runtime().and_then(|rt| rt.block_on(cli::post(config, text, author)))
+        }
+        Command::Member(MemberCommand::Add { username, name }) => {
+            runtime().and_then(|rt| rt.block_on(cli::add_member(config, username, name)))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -88,6 +166,9 @@ fn init_logging(config: &Config) {
 
 fn check_config(config: &Config) -> anyhow::Result<()> {
     let mut shown = config.clone();
+    if !shown.admin.api_token.is_empty() {
+        shown.admin.api_token = "(set, hidden)".into();
+    }
     // The URL may hold a password.
     shown.database.url = config::DatabaseUrl::parse(&config.database.url.target().redacted())
         .unwrap_or_else(|_| config.database.url.clone());

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use cooperage_db::{Database, PoolOptions};
-use cooperage_web::{AppState, InstanceInfo};
+use cooperage_federation::{DeliverySettings, Federation, FederationContext, Settings};
+use cooperage_web::AppState;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -21,6 +22,8 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 pub enum StartError {
     #[error(transparent)]
     Database(#[from] cooperage_db::DbError),
+    #[error("cannot set up federation: {0}")]
+    Federation(#[from] cooperage_federation::Error),
     #[error("cannot listen on {addr}: {source}{hint}")]
     Bind {
         addr: SocketAddr,
@@ -33,6 +36,7 @@ pub enum StartError {
 pub struct Instance {
     addr: SocketAddr,
     db: Database,
+    federation: Federation,
     shutdown: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -42,6 +46,7 @@ impl Instance {
     pub async fn start(config: Config) -> Result<Self, StartError> {
         let addr = config.http.bind;
         let db = open_database(&config).await?;
+        let federation = start_federation(&config, db.clone()).await?;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind {
@@ -53,27 +58,30 @@ impl Instance {
                 },
                 source,
             })?;
-        Ok(Self::serve(config, db, listener))
+        Ok(Self::serve(config, db, federation, listener))
     }
 
     /// Serves on a listener that is already bound (the test kit binds port 0 first, to know
     /// the port before it chooses the domain).
     pub async fn start_on(config: Config, listener: TcpListener) -> Result<Self, StartError> {
         let db = open_database(&config).await?;
-        Ok(Self::serve(config, db, listener))
+        let federation = start_federation(&config, db.clone()).await?;
+        Ok(Self::serve(config, db, federation, listener))
     }
 
-    fn serve(config: Config, db: Database, listener: TcpListener) -> Self {
+    fn serve(config: Config, db: Database, federation: Federation, listener: TcpListener) -> Self {
         let addr = listener.local_addr().unwrap_or(config.http.bind);
         let shutdown = CancellationToken::new();
         let background = TaskTracker::new();
+        cooperage_federation::delivery::spawn(
+            federation.context().clone(),
+            shutdown.clone(),
+            &background,
+        );
         let state = AppState {
             db: db.clone(),
-            instance: InstanceInfo {
-                domain: config.instance.domain.to_string(),
-                name: config.instance.name.clone(),
-                coop_handle: config.instance.coop_handle.to_string(),
-            },
+            federation: federation.clone(),
+            admin_token: Some(config.admin.api_token.clone()).filter(|t| !t.is_empty()),
         };
         let app = cooperage_web::router(state);
         let stop = shutdown.clone();
@@ -97,6 +105,7 @@ impl Instance {
         Self {
             addr,
             db,
+            federation,
             shutdown,
             task,
         }
@@ -110,6 +119,11 @@ impl Instance {
     /// The instance's database pool.
     pub fn db(&self) -> &Database {
         &self.db
+    }
+
+    /// The instance's federation layer.
+    pub fn federation(&self) -> &Federation {
+        &self.federation
     }
 
     /// A token that stops the instance when cancelled.
@@ -150,4 +164,35 @@ pub async fn open_database(config: &Config) -> Result<Database, cooperage_db::Db
     })
     .await
     .map_err(|e| cooperage_db::DbError::Task(e.to_string()))?
+}
+
+/// Federation settings from the config.
+pub fn federation_settings(config: &Config) -> Settings {
+    let d = &config.delivery;
+    Settings {
+        domain: config.instance.domain.to_string(),
+        debug: config.federation_debug(),
+        coop_handle: config.instance.coop_handle.to_string(),
+        coop_name: config.instance.name.clone(),
+        allowlist_only: config.federation.allowlist_only,
+        software_version: env!("CARGO_PKG_VERSION").to_owned(),
+        delivery: DeliverySettings {
+            concurrency: d.concurrency as usize,
+            per_host_concurrency: d.per_host_concurrency as usize,
+            retry_initial: Duration::from_secs(d.retry_initial_seconds),
+            retry_max: Duration::from_secs(d.retry_max_seconds),
+            give_up_after: Duration::from_secs(d.give_up_after_hours * 3600),
+            unreachable_after: Duration::from_secs(d.unreachable_after_hours * 3600),
+            lease: Duration::from_secs(d.lease_seconds),
+            poll_interval: Duration::from_millis(d.poll_interval_ms),
+            request_timeout: Duration::from_secs(d.request_timeout_seconds),
+        },
+    }
+}
+
+/// Sets up federation on an open database (creates the coop and instance actors once).
+pub async fn start_federation(config: &Config, db: Database) -> Result<Federation, StartError> {
+    let context = FederationContext::new(db, federation_settings(config))
+        .map_err(|e| cooperage_federation::Error::Internal(e.to_string()))?;
+    Ok(Federation::start(context).await?)
 }

@@ -20,6 +20,8 @@ pub struct Config {
     pub http: HttpConfig,
     pub database: DatabaseConfig,
     pub federation: FederationConfig,
+    pub delivery: DeliveryConfig,
+    pub admin: AdminConfig,
     pub log: LogConfig,
 }
 
@@ -80,6 +82,45 @@ impl Default for DatabaseConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct FederationConfig {
     pub debug: FederationDebug,
+    pub allowlist_only: bool,
+}
+
+/// `[delivery]`: how outgoing activities are sent and retried.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    pub concurrency: u32,
+    pub per_host_concurrency: u32,
+    pub retry_initial_seconds: u64,
+    pub retry_max_seconds: u64,
+    pub give_up_after_hours: u64,
+    pub unreachable_after_hours: u64,
+    pub lease_seconds: u64,
+    pub poll_interval_ms: u64,
+    pub request_timeout_seconds: u64,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 32,
+            per_host_concurrency: 4,
+            retry_initial_seconds: 60,
+            retry_max_seconds: 86_400,
+            give_up_after_hours: 120,
+            unreachable_after_hours: 48,
+            lease_seconds: 120,
+            poll_interval_ms: 1000,
+            request_timeout_seconds: 10,
+        }
+    }
+}
+
+/// `[admin]`: access to the admin API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    pub api_token: String,
 }
 
 /// `[log]`: what gets logged.
@@ -105,6 +146,63 @@ impl Config {
             return Err((
                 "database.max_connections".into(),
                 "expected a number from 1 to 1000".into(),
+            ));
+        }
+        let delivery = &self.delivery;
+        for (key, value, range) in [
+            (
+                "delivery.concurrency",
+                u64::from(delivery.concurrency),
+                1..=10_000,
+            ),
+            (
+                "delivery.per_host_concurrency",
+                u64::from(delivery.per_host_concurrency),
+                1..=1000,
+            ),
+            (
+                "delivery.retry_initial_seconds",
+                delivery.retry_initial_seconds,
+                1..=86_400,
+            ),
+            (
+                "delivery.retry_max_seconds",
+                delivery.retry_max_seconds,
+                1..=7 * 86_400,
+            ),
+            ("delivery.lease_seconds", delivery.lease_seconds, 5..=86_400),
+            (
+                "delivery.poll_interval_ms",
+                delivery.poll_interval_ms,
+                10..=600_000,
+            ),
+            (
+                "delivery.request_timeout_seconds",
+                delivery.request_timeout_seconds,
+                1..=300,
+            ),
+        ] {
+            if !range.contains(&value) {
+                return Err((
+                    key.into(),
+                    format!(
+                        "expected a number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                ));
+            }
+        }
+        if delivery.retry_max_seconds < delivery.retry_initial_seconds {
+            return Err((
+                "delivery.retry_max_seconds".into(),
+                "expected at least delivery.retry_initial_seconds".into(),
+            ));
+        }
+        if !self.admin.api_token.is_empty() && self.admin.api_token.len() < 24 {
+            return Err((
+                "admin.api_token".into(),
+                "expected at least 24 characters (or empty to turn the admin API off)".into(),
             ));
         }
         if self.instance.name.trim().is_empty() {

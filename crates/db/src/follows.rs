@@ -112,7 +112,7 @@ pub fn remove_for_domain(conn: &mut AnyConnection, domain: &str) -> Result<usize
     Ok(diesel::delete(
         follows::table.filter(
             follows::follower_id
-                .eq_any(ids.clone())
+                .eq_any(ids)
                 .or(follows::followed_id.eq_any(ids)),
         ),
     )
@@ -210,4 +210,40 @@ pub fn mutual(conn: &mut AnyConnection, actor_id: i64) -> Result<Vec<Actor>, DbE
         .order(actors::ap_id)
         .select(Actor::as_select())
         .load(conn)?)
+}
+
+/// Whether any local actor follows this actor (accepted).
+pub fn has_local_follower(conn: &mut AnyConnection, followed_id: i64) -> Result<bool, DbError> {
+    let count: i64 = follows::table
+        .inner_join(actors::table.on(actors::id.eq(follows::follower_id)))
+        .filter(follows::followed_id.eq(followed_id))
+        .filter(follows::state.eq(ACCEPTED))
+        .filter(actors::local.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
+/// Removes every follow from or to an actor (it was deleted).
+pub fn remove_all_of(conn: &mut AnyConnection, actor_id: i64) -> Result<usize, DbError> {
+    Ok(diesel::delete(
+        follows::table.filter(
+            follows::follower_id
+                .eq(actor_id)
+                .or(follows::followed_id.eq(actor_id)),
+        ),
+    )
+    .execute(conn)?)
+}
+
+/// Removes the follows of remote actors whose personal inbox is `inbox` (it answered 410).
+pub fn remove_followers_with_inbox(
+    conn: &mut AnyConnection,
+    inbox: &str,
+) -> Result<usize, DbError> {
+    let gone = actors::table
+        .filter(actors::inbox.eq(inbox))
+        .filter(actors::local.eq(false))
+        .select(actors::id);
+    Ok(diesel::delete(follows::table.filter(follows::follower_id.eq_any(gone))).execute(conn)?)
 }

@@ -37,3 +37,15 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
 }
+pub use diesel::result::Error as QueryError;
+
+/// Runs `work` in a transaction: committed when it returns `Ok`, rolled back otherwise.
+/// (Lets crates above apply several changes atomically without importing diesel.)
+pub fn transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection;
+    conn.transaction(work)
+}

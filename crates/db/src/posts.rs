@@ -123,3 +123,12 @@ pub fn count_remote(conn: &mut AnyConnection) -> Result<i64, DbError> {
         .count()
         .get_result(conn)?)
 }
+
+/// Number of local posts that are not deleted (NodeInfo).
+pub fn count_local(conn: &mut AnyConnection) -> Result<i64, DbError> {
+    Ok(posts::table
+        .filter(posts::local.eq(true))
+        .filter(posts::deleted_at.is_null())
+        .count()
+        .get_result(conn)?)
+}

@@ -12,19 +12,38 @@ use serde_json::json;
 pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("not found")]
     NotFound,
     #[error(transparent)]
     Database(#[from] DbError),
+    #[error(transparent)]
+    Federation(#[from] cooperage_federation::Error),
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl AppError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Database(e) if e.is_not_found() => (StatusCode::NOT_FOUND, "not_found"),
-            AppError::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            AppError::Federation(cooperage_federation::Error::Fetch(_)) => {
+                (StatusCode::BAD_GATEWAY, "remote_unavailable")
+            }
+            AppError::Federation(e) => (
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                e.code(),
+            ),
+            AppError::Database(_) | AppError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
         }
     }
 }
@@ -32,7 +51,7 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() {
+        let message = if status.is_server_error() && status != StatusCode::BAD_GATEWAY {
             tracing::error!(error = %self, "request failed");
             "internal server error".to_owned()
         } else {

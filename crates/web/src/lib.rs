@@ -1,38 +1,50 @@
 //! Cooperage over HTTP: the routes of the API, of ActivityPub, WebFinger and NodeInfo, and of
 //! health checks, with one error type mapped to responses.
 
+mod activitypub;
+mod admin;
+mod discovery;
 mod error;
 mod health;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
 use cooperage_db::Database;
+use cooperage_federation::Federation;
 use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
 
-/// What this instance is, as the HTTP layer needs to know it.
-#[derive(Debug, Clone)]
-pub struct InstanceInfo {
-    /// Host (and port, in debug mode) the instance is reached at, e.g. `coop.example`.
-    pub domain: String,
-    /// The coop's display name.
-    pub name: String,
-    /// The coop actor's username (`@coop@domain`).
-    pub coop_handle: String,
-}
-
 /// Shared state of every request handler. Cheap to clone.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppState {
     pub db: Database,
-    pub instance: InstanceInfo,
+    pub federation: Federation,
+    /// Bearer token of the admin API; `None` turns the admin API off.
+    pub admin_token: Option<String>,
 }
 
 /// The whole HTTP application. Tests drive it directly or over a real socket.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/.well-known/webfinger", get(discovery::webfinger))
+        .route("/.well-known/host-meta", get(discovery::host_meta))
+        .route("/.well-known/nodeinfo", get(discovery::nodeinfo_links))
+        .route("/nodeinfo/{version}", get(discovery::nodeinfo))
+        .route("/actors/{username}", get(activitypub::actor))
+        .route("/actors/{username}/inbox", post(activitypub::inbox))
+        .route(
+            "/actors/{username}/{collection}",
+            get(activitypub::collection),
+        )
+        .route("/inbox", post(activitypub::inbox))
+        .route("/posts/{id}", get(activitypub::post))
+        .route("/{handle}", get(activitypub::profile))
+        .merge(admin::routes())
+        // Mastodon's limit too: bigger activities get 413 before any work is done.
+        .layer(DefaultBodyLimit::max(cooperage_federation::inbox::MAX_BODY))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

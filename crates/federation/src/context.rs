@@ -1,0 +1,215 @@
+//! The federation context: database, settings, key caches and the HTTP client, shared by the
+//! inbox, the delivery worker and activitypub_federation's fetching.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use activitypub_federation::config::{FederationConfig, UrlVerifier};
+use activitypub_federation::error::Error as ApError;
+use activitypub_federation::resolver::ValidatingDnsResolver;
+use cooperage_db::Database;
+use tokio::sync::Notify;
+
+use crate::Settings;
+use crate::inbox::SignerCache;
+use crate::signatures::PrivateKey;
+
+/// Data handed to activitypub_federation's fetches and to our handlers.
+pub type Data = activitypub_federation::config::Data<FederationContext>;
+
+/// Shared federation state of one instance. Cheap to clone.
+#[derive(Clone)]
+pub struct FederationContext {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Database,
+    settings: Settings,
+    signers: SignerCache,
+    hosts_seen: Mutex<HashMap<String, std::time::Instant>>,
+    signing_keys: Mutex<HashMap<i64, Arc<PrivateKey>>>,
+    client: reqwest::Client,
+    delivery_wake: Notify,
+}
+
+impl std::fmt::Debug for FederationContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FederationContext")
+            .field("domain", &self.inner.settings.domain)
+            .finish()
+    }
+}
+
+/// Why the federation layer could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
+    #[error("cannot configure federation: {0}")]
+    Config(String),
+}
+
+impl FederationContext {
+    /// Builds the context. The HTTP client refuses private addresses unless in debug mode.
+    pub fn new(db: Database, settings: Settings) -> Result<Self, SetupError> {
+        let client = http_client(&settings)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                db,
+                settings,
+                signers: SignerCache::default(),
+                hosts_seen: Mutex::new(HashMap::new()),
+                signing_keys: Mutex::new(HashMap::new()),
+                client,
+                delivery_wake: Notify::new(),
+            }),
+        })
+    }
+
+    /// The activitypub_federation configuration around this context.
+    pub async fn federation_config(&self) -> Result<FederationConfig<Self>, SetupError> {
+        FederationConfig::builder()
+            .domain(self.settings().domain.clone())
+            .app_data(self.clone())
+            .debug(self.settings().debug)
+            .client(self.inner.client.clone().into())
+            .url_verifier(Box::new(PolicyVerifier {
+                context: self.clone(),
+            }))
+            .http_fetch_limit(50)
+            .build()
+            .await
+            .map_err(|e| SetupError::Config(e.to_string()))
+    }
+
+    pub fn db(&self) -> &Database {
+        &self.inner.db
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// Parsed public keys of remote actors, with their actors, by key id.
+    pub fn signers(&self) -> &SignerCache {
+        &self.inner.signers
+    }
+
+    /// A host sent us a verified activity: it is reachable. Written at most once a minute
+    /// per host, to keep the inbox's hot path free of needless writes.
+    pub async fn note_host_seen(&self, host: &str) {
+        let now = std::time::Instant::now();
+        {
+            let mut seen = self.inner.hosts_seen.lock().expect("hosts seen");
+            if seen
+                .get(host)
+                .is_some_and(|at| now.duration_since(*at).as_secs() < 60)
+            {
+                return;
+            }
+            seen.insert(host.to_owned(), now);
+        }
+        let owned = host.to_owned();
+        if let Err(error) = self
+            .db()
+            .run(move |conn| cooperage_db::hosts::record_seen(conn, &owned))
+            .await
+        {
+            tracing::warn!(%error, host, "cannot record host as seen");
+        }
+    }
+
+    /// The HTTP client for deliveries and fetches.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.inner.client
+    }
+
+    /// Wakes the delivery worker: new deliveries are queued.
+    pub fn wake_delivery(&self) {
+        self.inner.delivery_wake.notify_one();
+    }
+
+    /// Waits until woken by [`Self::wake_delivery`].
+    pub async fn delivery_woken(&self) {
+        self.inner.delivery_wake.notified().await;
+    }
+
+    /// The parsed private key of a local actor (parsed once, then cached).
+    pub async fn signing_key(&self, actor_id: i64) -> Result<Arc<PrivateKey>, crate::Error> {
+        if let Some(key) = self.inner.signing_keys.lock().expect("lock").get(&actor_id) {
+            return Ok(key.clone());
+        }
+        let pem = self
+            .db()
+            .run(move |conn| cooperage_db::actors::private_key_pem(conn, actor_id))
+            .await?;
+        let key = Arc::new(PrivateKey::from_pem(&pem)?);
+        self.inner
+            .signing_keys
+            .lock()
+            .expect("lock")
+            .insert(actor_id, key.clone());
+        Ok(key)
+    }
+
+    /// Whether federation with `host` is allowed by the admin's policy.
+    pub async fn host_allowed(&self, host: &str) -> Result<bool, crate::Error> {
+        if host == self.settings().domain {
+            return Ok(true);
+        }
+        let allowlist_only = self.settings().allowlist_only;
+        let owned = host.to_owned();
+        let row = self
+            .db()
+            .run(move |conn| cooperage_db::hosts::get(conn, &owned))
+            .await?;
+        let policy = row.and_then(|h| h.policy);
+        Ok(match policy.as_deref() {
+            Some(cooperage_db::hosts::BLOCK) => false,
+            Some(cooperage_db::hosts::ALLOW) => true,
+            _ => !allowlist_only,
+        })
+    }
+}
+
+fn http_client(settings: &Settings) -> Result<reqwest::Client, SetupError> {
+    reqwest::Client::builder()
+        .user_agent(format!(
+            "cooperage/{} (+{})",
+            settings.software_version,
+            settings.base_url()
+        ))
+        // Redirects cannot be validated against the policy: none are followed.
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(settings.delivery.request_timeout)
+        .connect_timeout(settings.delivery.request_timeout)
+        .pool_max_idle_per_host(settings.delivery.per_host_concurrency.max(1) * 2)
+        .dns_resolver(ValidatingDnsResolver::new(Vec::new(), !settings.debug))
+        .build()
+        .map_err(|e| SetupError::Client(e.to_string()))
+}
+
+/// Refuses URLs of blocked hosts (and, in allow-list mode, of hosts not allowed) before
+/// activitypub_federation fetches anything.
+#[derive(Clone)]
+struct PolicyVerifier {
+    context: FederationContext,
+}
+
+#[async_trait::async_trait]
+impl UrlVerifier for PolicyVerifier {
+    async fn verify(&self, url: &url::Url) -> Result<(), ApError> {
+        let host = crate::settings::host_of(url.as_str())
+            .ok_or(ApError::UrlVerificationError("URL without host"))?;
+        match self.context.host_allowed(&host).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ApError::UrlVerificationError(
+                "host blocked by federation policy",
+            )),
+            Err(_) => Err(ApError::UrlVerificationError(
+                "federation policy unavailable",
+            )),
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! The delivery worker: claims due deliveries from the queue, signs each with its author's
+//! key, POSTs it, and records the outcome (done, retry with backoff, or failed).
+//!
+//! Several workers (in one process or several against one PostgreSQL) may run: claims are
+//! leases, so a delivery is held by one worker at a time and a dead worker's leases expire.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use chrono::TimeDelta;
+use cooperage_db::deliveries::{self, Claimed, Outcome};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::FederationContext;
+use crate::protocol::ACTIVITY_JSON;
+use crate::signatures;
+
+/// Longest response body kept in the log of a failed delivery.
+const MAX_LOGGED_BODY: usize = 300;
+
+/// Starts the worker on `tracker`; it stops claiming when `shutdown` is cancelled and lets
+/// in-flight sends finish.
+pub fn spawn(context: FederationContext, shutdown: CancellationToken, tracker: &TaskTracker) {
+    let worker = Worker {
+        id: format!("{}", uuid::Uuid::new_v4().simple()),
+        global: Arc::new(Semaphore::new(
+            context.settings().delivery.concurrency.max(1),
+        )),
+        per_host: Arc::new(Mutex::new(HashMap::new())),
+        context,
+    };
+    let sends = tracker.clone();
+    tracker.spawn(async move { worker.run(shutdown, sends).await });
+}
+
+struct Worker {
+    id: String,
+    context: FederationContext,
+    global: Arc<Semaphore>,
+    per_host: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+}
+
+impl Worker {
+    async fn run(self, shutdown: CancellationToken, sends: TaskTracker) {
+        let settings = self.context.settings().delivery.clone();
+        let mut batch = 0u64;
+        loop {
+            if shutdown.is_cancelled() {
+                break;
+            }
+            batch += 1;
+            let token = format!("{}:{batch}", self.id);
+            let claimed = match self.claim(&token).await {
+                Ok(claimed) => claimed,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot claim deliveries");
+                    Vec::new()
+                }
+            };
+            if claimed.is_empty() {
+                tokio::select! {
+                    _ = shutdown.cancelled() => break,
+                    _ = self.context.delivery_woken() => {}
+                    _ = tokio::time::sleep(settings.poll_interval) => {}
+                }
+                continue;
+            }
+            for delivery in claimed {
+                // Wait for a free slot; the lease covers the wait.
+                let Ok(slot) = self.global.clone().acquire_owned().await else {
+                    return;
+                };
+                let host_slots = self.host_semaphore(&delivery.host);
+                let context = self.context.clone();
+                let token = token.clone();
+                let span = tracing::info_span!("delivery", activity = %delivery.activity_ap_id, inbox = %delivery.inbox);
+                sends.spawn(
+                    async move {
+                        let Ok(_host_slot) = host_slots.acquire_owned().await else {
+                            return;
+                        };
+                        deliver(&context, &token, delivery).await;
+                        drop(slot);
+                    }
+                    .instrument(span),
+                );
+            }
+        }
+    }
+
+    async fn claim(&self, token: &str) -> Result<Vec<Claimed>, cooperage_db::DbError> {
+        let lease = self.context.settings().delivery.lease;
+        let limit = (self.global.available_permits().max(1) * 2) as i64;
+        let token = token.to_owned();
+        self.context
+            .db()
+            .run(move |conn| {
+                let now = cooperage_db::now();
+                let until = now + TimeDelta::from_std(lease).unwrap_or(TimeDelta::seconds(120));
+                deliveries::claim(conn, &token, now, until, limit)
+            })
+            .await
+    }
+
+    fn host_semaphore(&self, host: &str) -> Arc<Semaphore> {
+        let per_host = self.context.settings().delivery.per_host_concurrency.max(1);
+        self.per_host
+            .lock()
+            .expect("per-host limits")
+            .entry(host.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(per_host)))
+            .clone()
+    }
+}
+
+/// One attempt at one delivery, and its recorded outcome.
+async fn deliver(context: &FederationContext, token: &str, delivery: Claimed) {
+    let settings = &context.settings().delivery;
+    let result = send(context, &delivery).await;
+    let age = cooperage_db::now() - delivery.created_at;
+    let given_up = age >= TimeDelta::from_std(settings.give_up_after).unwrap_or(TimeDelta::MAX);
+    let outcome = match result {
+        Ok(Response { status, .. }) if (200..300).contains(&status) => {
+            tracing::debug!(status, "delivered");
+            Outcome::Delivered {
+                status: i32::from(status),
+            }
+        }
+        Ok(Response {
+            status,
+            retry_after,
+            body,
+        }) if retryable(status) && !given_up => {
+            tracing::info!(status, "delivery refused for now; will retry");
+            Outcome::Retry {
+                status: Some(i32::from(status)),
+                error: format!("HTTP {status}: {}", snippet(&body)),
+                next_attempt_at: next_attempt(settings, delivery.attempts, retry_after),
+            }
+        }
+        Ok(Response { status, body, .. }) => {
+            tracing::warn!(status, response = %snippet(&body), "delivery failed for good");
+            if status == 410 {
+                gone(context, &delivery.inbox).await;
+            }
+            Outcome::Failed {
+                status: Some(i32::from(status)),
+                error: format!("HTTP {status}: {}", snippet(&body)),
+            }
+        }
+        Err(error) if !given_up => {
+            tracing::info!(%error, "delivery failed; will retry");
+            Outcome::Retry {
+                status: None,
+                error,
+                next_attempt_at: next_attempt(settings, delivery.attempts, None),
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "delivery given up");
+            Outcome::Failed {
+                status: None,
+                error,
+            }
+        }
+    };
+    let success = matches!(outcome, Outcome::Delivered { .. });
+    let unreachable_after =
+        TimeDelta::from_std(settings.unreachable_after).unwrap_or(TimeDelta::MAX);
+    let id = delivery.id;
+    let host = delivery.host.clone();
+    let token = token.to_owned();
+    let recorded = context
+        .db()
+        .run(move |conn| {
+            deliveries::finish(conn, id, &token, &outcome)?;
+            if success {
+                cooperage_db::hosts::record_success(conn, &host)?;
+            } else if matches!(outcome, Outcome::Retry { .. }) {
+                cooperage_db::hosts::record_failure(conn, &host, unreachable_after)?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(error) = recorded {
+        // The lease runs out and the delivery is tried again: at worst a duplicate, which the
+        // receiver drops by activity id.
+        tracing::error!(%error, "cannot record delivery outcome");
+    }
+}
+
+struct Response {
+    status: u16,
+    retry_after: Option<Duration>,
+    body: String,
+}
+
+async fn send(context: &FederationContext, delivery: &Claimed) -> Result<Response, String> {
+    let author = context
+        .db()
+        .run({
+            let id = delivery.actor_id;
+            move |conn| cooperage_db::actors::by_id(conn, id)
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let key = context
+        .signing_key(delivery.actor_id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut request = http::Request::post(&delivery.inbox)
+        .header(http::header::CONTENT_TYPE, ACTIVITY_JSON)
+        .header(http::header::ACCEPT, ACTIVITY_JSON)
+        .body(delivery.payload.clone().into_bytes())
+        .map_err(|e| format!("bad inbox URL: {e}"))?;
+    signatures::sign_cavage(&mut request, &author.public_key_id, &key, SystemTime::now())
+        .map_err(|e| e.to_string())?;
+    let request = reqwest::Request::try_from(request).map_err(|e| e.to_string())?;
+    let response = context
+        .client()
+        .execute(request)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get(http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_retry_after);
+    let body = if (200..300).contains(&status) {
+        String::new()
+    } else {
+        response.text().await.unwrap_or_default()
+    };
+    Ok(Response {
+        status,
+        retry_after,
+        body,
+    })
+}
+
+/// 401 (the receiver may not have our key yet), 408, 429 and 5xx are worth another try.
+fn retryable(status: u16) -> bool {
+    matches!(status, 401 | 408 | 429) || status >= 500
+}
+
+/// Exponential backoff from `retry_initial`, doubling up to `retry_max`; a `Retry-After`
+/// from the receiver wins when it asks for longer.
+fn next_attempt(
+    settings: &crate::DeliverySettings,
+    attempts_before: i32,
+    retry_after: Option<Duration>,
+) -> chrono::NaiveDateTime {
+    let delay = backoff(settings.retry_initial, settings.retry_max, attempts_before);
+    let delay = retry_after.map_or(delay, |r| r.max(delay).min(settings.retry_max.max(r)));
+    cooperage_db::now() + TimeDelta::from_std(delay).unwrap_or(TimeDelta::days(1))
+}
+
+/// The delay after the `attempts_before + 1`-th failure.
+pub fn backoff(initial: Duration, max: Duration, attempts_before: i32) -> Duration {
+    let factor = 2u32.saturating_pow(attempts_before.clamp(0, 30) as u32);
+    initial.saturating_mul(factor).min(max)
+}
+
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    if let Ok(seconds) = value.trim().parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value.trim()).ok()?;
+    Some(at.duration_since(SystemTime::now()).unwrap_or_default())
+}
+
+fn snippet(body: &str) -> String {
+    body.chars()
+        .take(MAX_LOGGED_BODY)
+        .flat_map(char::escape_debug)
+        .collect()
+}
+
+/// 410 from a personal inbox: that actor is gone, so it follows nobody here any more.
+async fn gone(context: &FederationContext, inbox: &str) {
+    let inbox = inbox.to_owned();
+    let removed = context
+        .db()
+        .run(move |conn| cooperage_db::follows::remove_followers_with_inbox(conn, &inbox))
+        .await;
+    if let Err(error) = removed {
+        tracing::warn!(%error, "cannot remove gone follower");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_a_minute_to_a_day() {
+        let (minute, day) = (Duration::from_secs(60), Duration::from_secs(86_400));
+        let delays: Vec<u64> = (0..13).map(|n| backoff(minute, day, n).as_secs()).collect();
+        assert_eq!(&delays[..5], &[60, 120, 240, 480, 960]);
+        assert_eq!(delays[12], 86_400);
+        assert_eq!(backoff(minute, day, i32::MAX), day);
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(3600));
+        let parsed = parse_retry_after(&later).expect("date");
+        assert!(parsed > Duration::from_secs(3500) && parsed <= Duration::from_secs(3600));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn which_statuses_are_retried() {
+        for status in [401, 408, 429, 500, 502, 503] {
+            assert!(retryable(status), "{status}");
+        }
+        for status in [400, 403, 404, 410, 422] {
+            assert!(!retryable(status), "{status}");
+        }
+    }
+}

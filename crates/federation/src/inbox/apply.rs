@@ -1,0 +1,304 @@
+//! Applying verified activities: each in one transaction with its id recorded.
+
+use cooperage_db::actors::{self, Actor};
+use cooperage_db::posts::{self, PostForm};
+use cooperage_db::{AnyConnection, DbError, follows, received};
+use serde_json::Value;
+
+use super::Received;
+use super::envelope::{Envelope, id_of};
+use crate::objects::actor::remote_actor_form;
+use crate::outbox;
+use crate::protocol::PUBLIC;
+use crate::settings::host_of;
+use crate::{Data, Error, Settings};
+
+/// Object types stored as posts.
+const POST_TYPES: [&str; 4] = ["Note", "Article", "Page", "Question"];
+
+/// What a handler decided, before commit.
+enum Effect {
+    Done,
+    Ignored,
+    /// Done, and something was queued for delivery.
+    Queued,
+}
+
+/// Applies `envelope` from `signer`; `json` is the whole activity as received.
+pub async fn apply(
+    data: &Data,
+    signer: Actor,
+    envelope: Envelope,
+    json: Value,
+) -> Result<Received, Error> {
+    let settings = data.settings().clone();
+    // An updated actor is parsed before the transaction (it may be refused).
+    let actor_update = match (envelope.kind.as_str(), envelope.object_id()) {
+        ("Update", Some(id)) if id == signer.ap_id => {
+            let remote = serde_json::from_value(envelope.object.clone())
+                .map_err(|e| Error::BadRequest(format!("not an actor document: {e}")))?;
+            Some(remote_actor_form(&remote)?)
+        }
+        _ => None,
+    };
+    let kind = envelope.kind.clone();
+    let key_id = signer.public_key_id.clone();
+    let result = data
+        .db()
+        .run(move |conn| {
+            cooperage_db::transaction::<_, ApplyError, _>(conn, |conn| {
+                if !received::record(conn, &envelope.id, signer.id, &envelope.kind)? {
+                    return Ok(None);
+                }
+                let effect = match (envelope.kind.as_str(), actor_update) {
+                    ("Follow", _) => follow(conn, &settings, &signer, &envelope)?,
+                    ("Accept", _) => answer(conn, &signer, &envelope, true)?,
+                    ("Reject", _) => answer(conn, &signer, &envelope, false)?,
+                    ("Undo", _) => undo(conn, &signer, &envelope)?,
+                    ("Create" | "Update", Some(form)) => {
+                        actors::upsert(conn, &form)?;
+                        Effect::Done
+                    }
+                    ("Create" | "Update", None) => {
+                        store_post(conn, &settings, &signer, &envelope, &json)?
+                    }
+                    ("Delete", _) => delete(conn, &signer, &envelope)?,
+                    _ => Effect::Ignored,
+                };
+                Ok(Some(effect))
+            })
+            // A refusal rolled the transaction back; it is the sender's mistake, not ours.
+            .map_or_else(
+                |e| match e {
+                    ApplyError::Refused(message) => Ok(Err(message)),
+                    ApplyError::Db(e) => Err(e),
+                    ApplyError::Query(e) => Err(e.into()),
+                },
+                |effect| Ok(Ok(effect)),
+            )
+        })
+        .await?;
+    let effect = result.map_err(Error::BadRequest)?;
+    Ok(match effect {
+        None => Received::Duplicate,
+        Some(Effect::Ignored) => {
+            tracing::debug!(kind, "activity ignored");
+            Received::Ignored
+        }
+        Some(Effect::Done) => {
+            if kind == "Update" || kind == "Delete" {
+                data.signers().forget(&key_id);
+            }
+            Received::Applied
+        }
+        Some(Effect::Queued) => {
+            data.wake_delivery();
+            Received::Applied
+        }
+    })
+}
+
+/// Errors inside the transaction: a refusal rolls it back like a database error does.
+#[derive(Debug, thiserror::Error)]
+enum ApplyError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Query(#[from] cooperage_db::QueryError),
+    #[error("{0}")]
+    Refused(String),
+}
+
+fn follow(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    follower: &Actor,
+    envelope: &Envelope,
+) -> Result<Effect, ApplyError> {
+    let target = envelope
+        .object_id()
+        .ok_or_else(|| ApplyError::Refused("Follow without object".into()))?;
+    let Some(followed) = actors::by_ap_id(conn, target)?.filter(|a| a.local) else {
+        return Ok(Effect::Ignored);
+    };
+    let state = if followed.manually_approves_followers {
+        follows::PENDING
+    } else {
+        follows::ACCEPTED
+    };
+    let follow = follows::upsert(conn, follower.id, followed.id, &envelope.id, state)?;
+    if follow.state != follows::ACCEPTED {
+        return Ok(Effect::Done); // waits for an admin
+    }
+    // Accepted (also when a known follower knocks again): answer with an Accept.
+    outbox::answer_follow(settings, "Accept", &followed, follower, &envelope.id).enqueue(conn)?;
+    Ok(Effect::Queued)
+}
+
+/// Accept or Reject of one of our Follows, from the actor we asked to follow.
+fn answer(
+    conn: &mut AnyConnection,
+    signer: &Actor,
+    envelope: &Envelope,
+    accepted: bool,
+) -> Result<Effect, ApplyError> {
+    let mut follow = match envelope.object_id() {
+        Some(id) => follows::by_activity_id(conn, id)?,
+        None => None,
+    };
+    if follow.is_none() {
+        // Some servers answer with a Follow of their own making: match by actor and object.
+        let follower = envelope.object.get("actor").and_then(id_of);
+        if let Some(local) = follower
+            .map(|f| actors::by_ap_id(conn, f))
+            .transpose()?
+            .flatten()
+        {
+            follow = follows::between(conn, local.id, signer.id)?;
+        }
+    }
+    let Some(follow) = follow.filter(|f| f.followed_id == signer.id) else {
+        return Ok(Effect::Ignored);
+    };
+    if accepted {
+        follows::accept(conn, follow.id)?;
+    } else {
+        follows::remove(conn, follow.id)?;
+    }
+    Ok(Effect::Done)
+}
+
+fn undo(
+    conn: &mut AnyConnection,
+    signer: &Actor,
+    envelope: &Envelope,
+) -> Result<Effect, ApplyError> {
+    let object_type = envelope.object_type();
+    let by_id = match envelope.object_id() {
+        Some(id) => follows::by_activity_id(conn, id)?.filter(|f| f.follower_id == signer.id),
+        None => None,
+    };
+    let follow = match by_id {
+        Some(follow) => Some(follow),
+        None if object_type == Some("Follow") => {
+            let target = envelope.object.get("object").and_then(id_of);
+            match target
+                .map(|t| actors::by_ap_id(conn, t))
+                .transpose()?
+                .flatten()
+            {
+                Some(followed) => follows::between(conn, signer.id, followed.id)?,
+                None => None,
+            }
+        }
+        None => None,
+    };
+    match follow {
+        Some(follow) => {
+            follows::remove(conn, follow.id)?;
+            Ok(Effect::Done)
+        }
+        None => Ok(Effect::Ignored),
+    }
+}
+
+fn store_post(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    author: &Actor,
+    envelope: &Envelope,
+    activity: &Value,
+) -> Result<Effect, ApplyError> {
+    let object = &envelope.object;
+    let Some(object_type) = envelope.object_type().filter(|t| POST_TYPES.contains(t)) else {
+        return Ok(Effect::Ignored);
+    };
+    let object_id = envelope
+        .object_id()
+        .ok_or_else(|| ApplyError::Refused("object without id".into()))?;
+    if host_of(object_id) != host_of(&author.ap_id) {
+        return Err(ApplyError::Refused(
+            "object is not on its actor's host".into(),
+        ));
+    }
+    let attributed = object.get("attributedTo").and_then(first_id);
+    if attributed.is_some_and(|a| a != author.ap_id) {
+        return Err(ApplyError::Refused(
+            "object is attributed to another actor".into(),
+        ));
+    }
+    if !relevant(conn, settings, author, activity)? {
+        return Ok(Effect::Ignored);
+    }
+    let content = object
+        .get("content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let published = object
+        .get("published")
+        .and_then(Value::as_str)
+        .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
+        .map(|p| p.naive_utc())
+        .unwrap_or_else(cooperage_db::now);
+    posts::upsert(
+        conn,
+        &PostForm {
+            ap_id: object_id.to_owned(),
+            author_id: author.id,
+            object_type: object_type.to_owned(),
+            content: crate::sanitize::html(content),
+            object_json: object.to_string(),
+            local: false,
+            published,
+            updated: (envelope.kind == "Update").then(cooperage_db::now),
+        },
+    )?;
+    Ok(Effect::Done)
+}
+
+/// A post concerns us when one of our actors follows its author or it is addressed to one.
+fn relevant(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    author: &Actor,
+    activity: &Value,
+) -> Result<bool, DbError> {
+    let addressed_here = ["to", "cc"]
+        .iter()
+        .filter_map(|field| activity.get(*field))
+        .flat_map(|v| match v {
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>(),
+            Value::String(s) => vec![s.as_str()],
+            _ => Vec::new(),
+        })
+        .any(|target| target != PUBLIC && settings.is_local(target));
+    Ok(addressed_here || follows::has_local_follower(conn, author.id)?)
+}
+
+fn delete(
+    conn: &mut AnyConnection,
+    signer: &Actor,
+    envelope: &Envelope,
+) -> Result<Effect, ApplyError> {
+    let Some(object_id) = envelope.object_id() else {
+        return Ok(Effect::Ignored);
+    };
+    if object_id == signer.ap_id {
+        // The actor deleted itself: it follows nobody here and nobody follows it any more.
+        follows::remove_all_of(conn, signer.id)?;
+        return Ok(Effect::Done);
+    }
+    Ok(if posts::mark_deleted(conn, object_id, signer.id)? {
+        Effect::Done
+    } else {
+        Effect::Ignored
+    })
+}
+
+/// `attributedTo` may be a string, an object, or an array of either.
+fn first_id(value: &Value) -> Option<&str> {
+    match value {
+        Value::Array(items) => items.iter().find_map(id_of),
+        other => id_of(other),
+    }
+}

@@ -1,0 +1,81 @@
+//! The inbox: nothing is stored before the request's signature is verified.
+//!
+//! Order: signature parsed → signer's host checked against policy → key found (cache, database,
+//! then a fetch) → signature and digest verified (one refetch of the key on failure, for
+//! rotated keys) → signer must be the activity's actor, ids on the actor's host → the activity
+//! is applied in one transaction with its id recorded, so a duplicate has no second effect.
+
+mod apply;
+mod envelope;
+mod signer;
+
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use crate::settings::host_of;
+use crate::signatures::{self, RequestParts};
+use crate::{Data, Error};
+
+pub use envelope::{Envelope, id_of};
+pub use signer::SignerCache;
+
+/// Largest activity accepted (Mastodon's limit too).
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// An inbox POST as it arrived.
+pub struct IncomingRequest<'a> {
+    pub method: &'a http::Method,
+    pub path_and_query: &'a str,
+    pub headers: &'a http::HeaderMap,
+    pub body: &'a [u8],
+}
+
+/// What became of a verified activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    /// Applied now.
+    Applied,
+    /// Seen before: no second effect.
+    Duplicate,
+    /// Verified but of a kind we do not handle (or not meant for us): ignored.
+    Ignored,
+}
+
+/// Verifies and applies one inbox POST.
+pub async fn receive(data: &Data, request: IncomingRequest<'_>) -> Result<Received, Error> {
+    if request.body.len() > MAX_BODY {
+        return Err(Error::BadRequest("activity too large".into()));
+    }
+    let settings = data.settings();
+    let parts = RequestParts {
+        method: request.method,
+        scheme: settings.scheme(),
+        authority: &settings.domain,
+        path_and_query: request.path_and_query,
+        headers: request.headers,
+    };
+    let signature = signatures::parse_signature(&parts)?;
+    let key_host = host_of(signature.key_id())
+        .ok_or_else(|| Error::Unauthorized("keyId is not a URL".into()))?;
+    if !data.host_allowed(&key_host).await? {
+        return Err(Error::Forbidden(format!(
+            "{key_host} is blocked by this instance"
+        )));
+    }
+
+    let json: Value = serde_json::from_slice(request.body)
+        .map_err(|e| Error::BadRequest(format!("body is not JSON: {e}")))?;
+    let envelope = Envelope::parse(&json)?;
+
+    let signer = signer::verified_signer(data, &signature, request.body, SystemTime::now()).await?;
+    if signer.ap_id != envelope.actor {
+        return Err(Error::Unauthorized(format!(
+            "signed by {} but the activity's actor is {}",
+            signer.ap_id, envelope.actor
+        )));
+    }
+    envelope.check_origin()?;
+    data.note_host_seen(&key_host).await;
+    apply::apply(data, signer, envelope, json).await
+}

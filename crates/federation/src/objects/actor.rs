@@ -1,0 +1,153 @@
+//! Actors as activitypub_federation objects: read from the database, fetched when unknown.
+
+use activitypub_federation::config::Data;
+use activitypub_federation::protocol::verification::verify_domains_match;
+use activitypub_federation::traits::{Actor as ApActor, Object};
+use chrono::{DateTime, Utc};
+use cooperage_db::actors::{self, Actor, ActorForm};
+use url::Url;
+
+use crate::protocol::actor::{ProfileFacts, RemoteActor, local_actor_document};
+use crate::{Error, FederationContext};
+
+/// Longest display name and summary we keep of a remote actor.
+const MAX_NAME: usize = 2048;
+const MAX_SUMMARY: usize = 20_000;
+
+/// An actor row carrying the federation traits.
+#[derive(Debug, Clone)]
+pub struct ApubActor {
+    pub row: Actor,
+    url: Url,
+}
+
+impl ApubActor {
+    /// Wraps a row; its `ap_id` is a valid URL by construction.
+    pub fn new(row: Actor) -> Result<Self, Error> {
+        let url = Url::parse(&row.ap_id).map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(Self { row, url })
+    }
+}
+
+#[async_trait::async_trait]
+impl Object for ApubActor {
+    type DataType = FederationContext;
+    type Kind = serde_json::Value;
+    type Error = Error;
+
+    fn id(&self) -> &Url {
+        &self.url
+    }
+
+    fn last_refreshed_at(&self) -> Option<DateTime<Utc>> {
+        if self.row.local {
+            return None;
+        }
+        Some(self.row.fetched_at.unwrap_or(self.row.published).and_utc())
+    }
+
+    async fn read_from_id(id: Url, data: &Data<Self::DataType>) -> Result<Option<Self>, Error> {
+        let row = data
+            .db()
+            .run(move |conn| actors::by_ap_id(conn, id.as_str()))
+            .await?;
+        row.map(Self::new).transpose()
+    }
+
+    async fn into_json(self, data: &Data<Self::DataType>) -> Result<Self::Kind, Error> {
+        let facts = ProfileFacts { fields: Vec::new() };
+        Ok(local_actor_document(data.settings(), &self.row, &facts))
+    }
+
+    async fn verify(
+        json: &Self::Kind,
+        expected_domain: &Url,
+        _: &Data<Self::DataType>,
+    ) -> Result<(), Error> {
+        let actor: RemoteActor = serde_json::from_value(json.clone())
+            .map_err(|e| Error::BadRequest(format!("not an actor document: {e}")))?;
+        verify_domains_match(&actor.id, expected_domain)?;
+        if actor.actor_type().is_none() {
+            return Err(Error::BadRequest("unsupported actor type".into()));
+        }
+        let key = actor
+            .main_key()
+            .ok_or_else(|| Error::BadRequest("actor has no key it owns".into()))?;
+        crate::signatures::PublicKey::from_pem(&key.public_key_pem)?;
+        Ok(())
+    }
+
+    async fn from_json(json: Self::Kind, data: &Data<Self::DataType>) -> Result<Self, Error> {
+        let actor: RemoteActor = serde_json::from_value(json)
+            .map_err(|e| Error::BadRequest(format!("not an actor document: {e}")))?;
+        let form = remote_actor_form(&actor)?;
+        let row = data
+            .db()
+            .run(move |conn| actors::upsert(conn, &form))
+            .await?;
+        // A refetched actor may have rotated its key.
+        data.signers().forget(&row.public_key_id);
+        Self::new(row)
+    }
+}
+
+impl ApActor for ApubActor {
+    fn public_key_pem(&self) -> &str {
+        &self.row.public_key_pem
+    }
+
+    fn private_key_pem(&self) -> Option<String> {
+        // Signing is ours (aws-lc-rs, in `delivery`); the library never gets private keys.
+        None
+    }
+
+    fn inbox(&self) -> Url {
+        Url::parse(&self.row.inbox).unwrap_or_else(|_| self.url.clone())
+    }
+
+    fn shared_inbox(&self) -> Option<Url> {
+        self.row
+            .shared_inbox
+            .as_deref()
+            .and_then(|s| Url::parse(s).ok())
+    }
+}
+
+/// The row for a fetched remote actor, with text bounded and HTML sanitized.
+pub fn remote_actor_form(actor: &RemoteActor) -> Result<ActorForm, Error> {
+    let key = actor
+        .main_key()
+        .ok_or_else(|| Error::BadRequest("actor has no key it owns".into()))?;
+    let domain = crate::settings::host_of(actor.id.as_str())
+        .ok_or_else(|| Error::BadRequest("actor id has no host".into()))?;
+    let now = cooperage_db::now();
+    Ok(ActorForm {
+        ap_id: actor.id.to_string(),
+        actor_type: actor.actor_type().unwrap_or("Person").to_owned(),
+        local: false,
+        username: actor
+            .preferred_username
+            .clone()
+            .unwrap_or_default()
+            .chars()
+            .take(MAX_NAME)
+            .collect(),
+        domain,
+        display_name: actor
+            .name
+            .as_deref()
+            .map(|n| n.chars().take(MAX_NAME).collect()),
+        summary: actor
+            .summary
+            .as_deref()
+            .map(|s| crate::sanitize::html(&s.chars().take(MAX_SUMMARY).collect::<String>())),
+        inbox: actor.inbox.to_string(),
+        shared_inbox: actor.shared_inbox().map(ToString::to_string),
+        followers_url: actor.followers.as_ref().map(ToString::to_string),
+        public_key_id: key.id.clone(),
+        public_key_pem: key.public_key_pem.clone(),
+        manually_approves_followers: actor.manually_approves_followers.unwrap_or(false),
+        published: now,
+        fetched_at: Some(now),
+    })
+}

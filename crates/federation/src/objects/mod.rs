@@ -1,0 +1,5 @@
+//! activitypub_federation's object traits on our database rows (newtypes keep rows plain).
+
+pub mod actor;
+
+pub use actor::ApubActor;

@@ -1,0 +1,246 @@
+//! ActivityPub routes: actor documents (or HTML profiles), collections, objects and inboxes.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use cooperage_db::actors::{self, Actor};
+use cooperage_db::{follows, posts};
+use cooperage_federation::inbox::{self, IncomingRequest};
+use cooperage_federation::operations::escape_html;
+use cooperage_federation::protocol::actor::{ProfileFacts, local_actor_document};
+use cooperage_federation::protocol::collection::{
+    PAGE_SIZE, ordered_collection, ordered_collection_page,
+};
+use cooperage_federation::protocol::{ACTIVITY_JSON, AS_CONTEXT};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::{AppError, AppState};
+
+/// Whether the client asked for ActivityPub JSON rather than a web page.
+fn wants_activity_json(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("application/activity+json") || v.contains("application/ld+json"))
+}
+
+/// A JSON body served as `application/activity+json`.
+pub fn activity_json(body: Value) -> Response {
+    ([(CONTENT_TYPE, ACTIVITY_JSON)], Json(body)).into_response()
+}
+
+async fn local_actor(state: &AppState, username: String) -> Result<Actor, AppError> {
+    state
+        .federation
+        .context()
+        .db()
+        .run(move |conn| actors::local_by_username(conn, &username))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// `GET /actors/{username}`: the actor document, or its HTML profile for browsers.
+pub async fn actor(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let actor = local_actor(&state, username).await?;
+    if !wants_activity_json(&headers) {
+        return Ok(profile_page(&state, &actor));
+    }
+    let settings = state.federation.context().settings();
+    let mut fields = Vec::new();
+    if actor.actor_type == actors::PERSON {
+        let coop = format!("@{}@{}", settings.coop_handle, settings.domain);
+        fields.push(("Coop".to_owned(), escape_html(&coop)));
+    }
+    Ok(activity_json(local_actor_document(
+        settings,
+        &actor,
+        &ProfileFacts { fields },
+    )))
+}
+
+/// `GET /@{username}`: the human profile page (WebFinger's profile-page link).
+pub async fn profile(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+) -> Result<Response, AppError> {
+    let username = handle
+        .strip_prefix('@')
+        .ok_or(AppError::NotFound)?
+        .to_owned();
+    let actor = local_actor(&state, username).await?;
+    Ok(profile_page(&state, &actor))
+}
+
+fn profile_page(state: &AppState, actor: &Actor) -> Response {
+    let settings = state.federation.context().settings();
+    let name = escape_html(actor.display_name.as_deref().unwrap_or(&actor.username));
+    let handle = escape_html(&format!("@{}@{}", actor.username, settings.domain));
+    let page = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{name}</title>\
+         <link rel=\"alternate\" type=\"application/activity+json\" href=\"{id}\">\
+         </head><body><h1>{name}</h1><p>{handle}</p><p>Follow this {kind} from any Fediverse \
+         account by searching for <code>{handle}</code>.</p></body></html>\n",
+        id = escape_html(&actor.ap_id),
+        kind = if actor.actor_type == actors::GROUP {
+            "coop"
+        } else {
+            "member"
+        },
+    );
+    Html(page).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+/// `GET /actors/{username}/{collection}`: outbox, followers, following, featured.
+pub async fn collection(
+    State(state): State<AppState>,
+    Path((username, collection)): Path<(String, String)>,
+    Query(query): Query<PageQuery>,
+) -> Result<Response, AppError> {
+    let actor = local_actor(&state, username).await?;
+    let id = format!("{}/{collection}", actor.ap_id);
+    let page = query.page;
+    if page.is_some_and(|p| p < 1) {
+        return Err(AppError::BadRequest("page numbers start at 1".into()));
+    }
+    let offset = (page.unwrap_or(1) - 1).saturating_mul(PAGE_SIZE);
+    let actor_id = actor.id;
+    let db = state.federation.context().db().clone();
+    let (total, items): (i64, Vec<Value>) = match collection.as_str() {
+        "followers" => {
+            db.run(move |conn| {
+                let total = follows::count_followers(conn, actor_id)?;
+                let items = if page.is_some() {
+                    follows::followers(conn, actor_id, follows::ACCEPTED, offset, PAGE_SIZE)?
+                } else {
+                    Vec::new()
+                };
+                Ok((total, items.into_iter().map(|a| json!(a.ap_id)).collect()))
+            })
+            .await?
+        }
+        "following" => {
+            db.run(move |conn| {
+                let total = follows::count_following(conn, actor_id)?;
+                let items = if page.is_some() {
+                    follows::following(conn, actor_id, offset, PAGE_SIZE)?
+                } else {
+                    Vec::new()
+                };
+                Ok((total, items.into_iter().map(|a| json!(a.ap_id)).collect()))
+            })
+            .await?
+        }
+        "outbox" => {
+            let actor_ap_id = actor.ap_id.clone();
+            db.run(move |conn| {
+                let total = posts::count_by_author(conn, actor_id)?;
+                let items = if page.is_some() {
+                    posts::by_author(conn, actor_id, offset, PAGE_SIZE)?
+                } else {
+                    Vec::new()
+                };
+                let items = items
+                    .into_iter()
+                    .filter_map(|post| {
+                        let object: Value = serde_json::from_str(&post.object_json).ok()?;
+                        Some(json!({
+                            "id": format!("{}/activity", post.ap_id),
+                            "type": "Create",
+                            "actor": actor_ap_id,
+                            "to": object["to"],
+                            "cc": object["cc"],
+                            "object": object,
+                        }))
+                    })
+                    .collect();
+                Ok((total, items))
+            })
+            .await?
+        }
+        "featured" => (0, Vec::new()),
+        _ => return Err(AppError::NotFound),
+    };
+    Ok(activity_json(match page {
+        None => ordered_collection(&id, total),
+        Some(page) => ordered_collection_page(&id, page, total, items),
+    }))
+}
+
+/// `GET /posts/{id}`: one of our posts, as the Note object.
+pub async fn post(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, AppError> {
+    let context = state.federation.context();
+    let ap_id = format!("{}{}", context.settings().base_url(), uri.path());
+    let post = context
+        .db()
+        .run(move |conn| posts::by_ap_id(conn, &ap_id))
+        .await?;
+    let post = post.filter(|p| p.local).ok_or(AppError::NotFound)?;
+    if post.deleted_at.is_some() {
+        return Ok(StatusCode::GONE.into_response());
+    }
+    let mut object: Value =
+        serde_json::from_str(&post.object_json).map_err(|e| AppError::Internal(e.to_string()))?;
+    object["@context"] = json!(AS_CONTEXT);
+    Ok(activity_json(object))
+}
+
+/// `POST /inbox` and `POST /actors/{username}/inbox`: verified before anything is stored.
+pub async fn inbox(
+    State(state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let data = state.federation.data();
+    let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    let request = IncomingRequest {
+        method: &method,
+        path_and_query,
+        headers: &headers,
+        body: &body,
+    };
+    match inbox::receive(&data, request).await {
+        Ok(received) => {
+            tracing::debug!(?received, "inbox");
+            StatusCode::ACCEPTED.into_response()
+        }
+        Err(error) => {
+            let status =
+                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            if status.is_server_error() {
+                tracing::error!(%error, "inbox failed");
+            } else {
+                tracing::info!(%error, %status, "inbox refused an activity");
+            }
+            let message = if status.is_server_error() {
+                "internal server error".to_owned()
+            } else {
+                error.to_string()
+            };
+            (
+                status,
+                Json(json!({ "error": error.code(), "message": message })),
+            )
+                .into_response()
+        }
+    }
+}

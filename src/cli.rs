@@ -1,0 +1,134 @@
+//! CLI commands that act on an instance's database and federation without serving.
+
+use std::io::Read;
+
+use anyhow::Context;
+use cooperage::Config;
+use cooperage::server::{open_database, start_federation};
+use cooperage_federation::{Federation, local_actors, operations};
+
+use crate::FederationCommand;
+
+async fn federation_of(config: &Config) -> anyhow::Result<Federation> {
+    let db = open_database(config).await?;
+    Ok(start_federation(config, db).await?)
+}
+
+fn actor_line(actor: &cooperage_db::actors::Actor) -> String {
+    format!("@{}@{}  {}", actor.username, actor.domain, actor.ap_id)
+}
+
+pub async fn federation(config: Config, command: FederationCommand) -> anyhow::Result<()> {
+    let federation = federation_of(&config).await?;
+    let context = federation.context();
+    let data = federation.data();
+    let coop = config.instance.coop_handle.to_string();
+    match command {
+        FederationCommand::Follow { target } => {
+            let followed = operations::follow(&data, &target).await?;
+            println!(
+                "follow request queued for {} (it counts once accepted)",
+                actor_line(&followed)
+            );
+        }
+        FederationCommand::Unfollow { target } => {
+            let followed = operations::unfollow(&data, &target).await?;
+            println!("unfollowed {}", actor_line(&followed));
+        }
+        FederationCommand::Network => {
+            let network = operations::network(context).await?;
+            if network.is_empty() {
+                println!("no coop follows and is followed by @{coop} yet");
+            }
+            for actor in network {
+                println!("{}", actor_line(&actor));
+            }
+        }
+        FederationCommand::Queue => {
+            let hosts = operations::queue(context).await?;
+            println!(
+                "{:<32} {:>8} {:>8} {:>10}  next attempt / last error",
+                "host", "pending", "failed", "delivered"
+            );
+            for h in hosts {
+                println!(
+                    "{:<32} {:>8} {:>8} {:>10}  {} {}",
+                    h.host,
+                    h.pending,
+                    h.failed,
+                    h.delivered,
+                    h.next_attempt_at
+                        .map(|t| t.and_utc().to_rfc3339())
+                        .unwrap_or_default(),
+                    h.last_error.unwrap_or_default()
+                );
+            }
+        }
+        FederationCommand::Block { host, reason } => {
+            operations::block_host(context, &host, reason).await?;
+            println!("blocked {host}");
+        }
+        FederationCommand::Allow { host } => {
+            operations::allow_host(context, &host).await?;
+            println!("allowed {host}");
+        }
+        FederationCommand::Unblock { host } => {
+            operations::clear_host_policy(context, &host).await?;
+            println!("{host} has no policy now");
+        }
+        FederationCommand::Hosts => {
+            for policy in [cooperage_db::hosts::BLOCK, cooperage_db::hosts::ALLOW] {
+                for host in operations::hosts_with_policy(context, policy).await? {
+                    println!(
+                        "{policy:<6} {}  {}",
+                        host.host,
+                        host.reason.unwrap_or_default()
+                    );
+                }
+            }
+        }
+        FederationCommand::Requests { actor } => {
+            let actor = actor.unwrap_or(coop);
+            for follower in operations::pending_followers(context, &actor).await? {
+                println!("{}", actor_line(&follower));
+            }
+        }
+        FederationCommand::Accept { follower, actor } => {
+            operations::answer_follower(&data, &actor.unwrap_or(coop), &follower, true).await?;
+            println!("accepted {follower}");
+        }
+        FederationCommand::Reject { follower, actor } => {
+            operations::answer_follower(&data, &actor.unwrap_or(coop), &follower, false).await?;
+            println!("rejected {follower}");
+        }
+    }
+    Ok(())
+}
+
+pub async fn post(config: Config, text: String, author: Option<String>) -> anyhow::Result<()> {
+    let text = if text == "-" {
+        let mut buffer = String::new();
+        std::io::stdin()
+            .read_to_string(&mut buffer)
+            .context("cannot read standard input")?;
+        buffer
+    } else {
+        text
+    };
+    let federation = federation_of(&config).await?;
+    let author = author.unwrap_or_else(|| config.instance.coop_handle.to_string());
+    let id = operations::publish_note(federation.context(), &author, &text).await?;
+    println!("{id}");
+    Ok(())
+}
+
+pub async fn add_member(
+    config: Config,
+    username: String,
+    name: Option<String>,
+) -> anyhow::Result<()> {
+    let federation = federation_of(&config).await?;
+    let actor = local_actors::ensure_member(federation.context(), &username, name).await?;
+    println!("{}", actor_line(&actor));
+    Ok(())
+}
