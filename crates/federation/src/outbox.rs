@@ -180,10 +180,7 @@ fn hashtags(settings: &Settings, text: &str) -> Vec<Value> {
 /// Queues an activity built outside a transaction and wakes the worker.
 pub async fn send(context: &FederationContext, outgoing: Outgoing) -> Result<String, Error> {
     let id = outgoing.id.clone();
-    context
-        .db()
-        .run(move |conn| outgoing.enqueue(conn))
-        .await?;
+    context.db().run(move |conn| outgoing.enqueue(conn)).await?;
     context.wake_delivery();
     Ok(id)
 }

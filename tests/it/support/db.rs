@@ -69,6 +69,14 @@ impl TestDb {
         })
     }
 
+    /// Another fresh database on the same backend (for a second instance in one test).
+    pub fn sibling(&self) -> Self {
+        match self {
+            TestDb::Sqlite { .. } => TestDb::sqlite(),
+            TestDb::Postgres { .. } => TestDb::postgres().expect("PostgreSQL configured"),
+        }
+    }
+
     /// The database URL, as an instance's config takes it.
     pub fn url(&self) -> &str {
         match self {

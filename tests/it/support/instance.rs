@@ -6,12 +6,16 @@ use tokio::net::TcpListener;
 
 use super::TestDb;
 
+/// The admin API token of test instances.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789abcdef";
+
 /// A running instance and an HTTP client for it.
 pub struct TestInstance {
     pub instance: Instance,
     pub base: String,
     pub domain: String,
     pub http: reqwest::Client,
+    pub config: Config,
 }
 
 impl TestInstance {
@@ -23,20 +27,35 @@ impl TestInstance {
         config.http.bind = ([127, 0, 0, 1], port).into();
         config.database.url = DatabaseUrl::parse(db.url()).expect("test database URL");
         config.database.max_connections = 4;
+        // Fast retries and polling, so tests of failure and recovery finish in seconds.
+        config.delivery.retry_initial_seconds = 1;
+        config.delivery.retry_max_seconds = 2;
+        config.delivery.poll_interval_ms = 50;
+        config.delivery.lease_seconds = 10;
+        config.admin.api_token = ADMIN_TOKEN.into();
         config
     }
 
     /// Starts an instance on a free port.
     pub async fn start(db: &TestDb) -> Self {
+        Self::start_named(db, "coop").await
+    }
+
+    /// Starts an instance whose coop has the given handle.
+    pub async fn start_named(db: &TestDb, handle: &str) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
         let port = listener.local_addr().expect("local addr").port();
-        Self::start_with(Self::config(db, port), listener).await
+        let mut config = Self::config(db, port);
+        config.instance.coop_handle =
+            cooperage::config::UsernameValue::parse(handle).expect("handle");
+        config.instance.name = format!("Coop {handle}");
+        Self::start_with(config, listener).await
     }
 
     /// Starts an instance with a config the test adjusted, on a bound listener.
     pub async fn start_with(config: Config, listener: TcpListener) -> Self {
         let domain = config.instance.domain.to_string();
-        let instance = Instance::start_on(config, listener)
+        let instance = Instance::start_on(config.clone(), listener)
             .await
             .expect("instance starts");
         let base = format!("http://{}", instance.addr());
@@ -45,7 +64,58 @@ impl TestInstance {
             base,
             domain,
             http: reqwest::Client::new(),
+            config,
         }
+    }
+
+    /// Stops the instance and starts it again on the same port and database.
+    pub async fn restart(self) -> Self {
+        let config = self.config.clone();
+        self.stop().await;
+        let listener = TcpListener::bind(config.http.bind)
+            .await
+            .expect("rebind after restart");
+        Self::start_with(config, listener).await
+    }
+
+    /// The federation context (database, settings) of this instance.
+    pub fn federation(&self) -> &cooperage_federation::FederationContext {
+        self.instance.federation().context()
+    }
+
+    /// Request data for federation operations.
+    pub fn data(&self) -> cooperage_federation::Data {
+        self.instance.federation().data()
+    }
+
+    /// `@coop@localhost:<port>`.
+    pub fn coop_handle(&self) -> String {
+        format!("@{}@{}", self.config.instance.coop_handle, self.domain)
+    }
+
+    /// The coop actor's id.
+    pub fn coop_id(&self) -> String {
+        format!(
+            "http://{}/actors/{}",
+            self.domain, self.config.instance.coop_handle
+        )
+    }
+
+    /// A request to the admin API with the token.
+    pub fn admin(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(ADMIN_TOKEN)
+    }
+
+    /// Runs a database closure on this instance's database.
+    pub async fn query<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut cooperage_db::AnyConnection) -> Result<T, cooperage_db::DbError>
+        + Send
+        + 'static,
+    ) -> T {
+        self.instance.db().run(work).await.expect("query")
     }
 
     /// GET a path and return status and JSON body.
@@ -59,6 +129,20 @@ impl TestInstance {
         let status = response.status();
         let body = response.json().await.expect("JSON body");
         (status, body)
+    }
+
+    /// GET a path of the admin API; returns status and JSON body.
+    pub async fn get_json_with_admin(
+        &self,
+        path: &str,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let response = self
+            .admin(reqwest::Method::GET, path)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status();
+        (status, response.json().await.expect("JSON body"))
     }
 
     /// Stops the instance gracefully.

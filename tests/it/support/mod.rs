@@ -5,12 +5,14 @@
 
 mod db;
 mod instance;
+pub mod mastodon;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 pub use db::TestDb;
 pub use instance::TestInstance;
+pub use mastodon::MastodonPeer;
 
 /// Generates each test twice, `sqlite::name` and `postgres::name`, each with its own fresh
 /// database. Without COOPERAGE_TEST_POSTGRES_URL the PostgreSQL half returns early (the kit
