@@ -175,7 +175,7 @@ backend_tests! {
             assert_eq!(status, 202, "{body}");
         }
         wait_for("an Accept", DEADLINE, || async { (!peer.received_of_type("Accept").is_empty()).then_some(()) }).await;
-        let queued = coop.query(|conn| cooperage_db::deliveries::queue_by_host(conn)).await;
+        let queued = coop.query(cooperage_db::deliveries::queue_by_host).await;
         let accepts: i64 = queued.iter().map(|h| h.pending + h.delivered + h.failed).sum();
         assert_eq!(accepts, 1, "one Accept queued for two identical Follows: {queued:?}");
         assert_eq!(coop.query(received::count).await, 1);
