@@ -8,6 +8,8 @@ mod support;
 
 mod cli;
 mod config;
+mod delivery;
 mod federation;
 mod health;
+mod inbox;
 mod migrations;

@@ -1,0 +1,116 @@
+//! Deliveries survive a receiver that is down and a sender that restarts, and several workers
+//! on one database deliver each activity once.
+
+use cooperage_db::deliveries;
+use cooperage_federation::operations;
+use serde_json::json;
+use tokio::net::TcpListener;
+
+use crate::support::{DEADLINE, MastodonPeer, TestDb, TestInstance, wait_for};
+
+/// The peer follows the coop and waits for the Accept.
+async fn peer_follows(peer: &MastodonPeer, coop: &TestInstance) {
+    let follow = json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": peer.new_id(), "type": "Follow", "actor": peer.actor_id(), "object": coop.coop_id(),
+    });
+    let (status, body) = peer
+        .post(&format!("{}/inbox", coop.coop_id()), &follow)
+        .await;
+    assert_eq!(status, 202, "{body}");
+    wait_for("the Accept", DEADLINE, || async {
+        (!peer.received_of_type("Accept").is_empty()).then_some(())
+    })
+    .await;
+}
+
+async fn delivery_states(coop: &TestInstance, activity: &str) -> Vec<String> {
+    let activity = activity.to_owned();
+    coop.query(move |conn| deliveries::states_of(conn, &activity))
+        .await
+}
+
+backend_tests! {
+    // Done-when 5: the receiver is down while the coop posts; the coop restarts; the receiver
+    // comes back and gets the post exactly once.
+    async fn a_post_reaches_a_peer_that_was_down_across_a_restart(db) {
+        let coop = TestInstance::start(&db).await;
+        let peer = MastodonPeer::start(None).await;
+        peer_follows(&peer, &coop).await;
+
+        let (port, key, received) = peer.stop().await;
+        let note = operations::publish_note(coop.federation(), "coop", "Während du weg warst").await.unwrap();
+        let create = format!("{note}/activity");
+        // The first attempt fails (connection refused) and is scheduled again.
+        wait_for("a failed attempt", DEADLINE, || {
+            let coop = &coop;
+            let create = create.clone();
+            async move {
+                let queue = coop.query(deliveries::queue_by_host).await;
+                let failing = queue.iter().any(|h| h.pending == 1 && h.last_error.is_some());
+                let states = delivery_states(coop, &create).await;
+                (failing && states == ["pending"]).then_some(())
+            }
+        })
+        .await;
+
+        let coop = coop.restart().await;
+        let peer = MastodonPeer::restart(port, key, received).await;
+        wait_for("the delivery to complete", DEADLINE, || async {
+            (delivery_states(&coop, &create).await == ["done"]).then_some(())
+        })
+        .await;
+        let creates: Vec<_> = peer.received_of_type("Create").into_iter().filter(|d| d.body["id"] == create.as_str()).collect();
+        assert_eq!(creates.len(), 1, "delivered exactly once");
+        assert!(creates[0].signature_verified, "{:?}", creates[0].signature_error);
+        coop.stop().await;
+    }
+}
+
+// Done-when 6: two delivery workers (two `cooperage` instances) on one PostgreSQL database
+// deliver every activity exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_one_postgres_deliver_each_activity_once() {
+    let Some(db) = TestDb::postgres() else { return };
+    let first = TestInstance::start(&db).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    // Same database, same domain: a second process of the same instance.
+    let mut config = first.config.clone();
+    config.http.bind = listener.local_addr().unwrap();
+    let second = TestInstance::start_with(config, listener).await;
+
+    let peer = MastodonPeer::start(None).await;
+    peer_follows(&peer, &first).await;
+
+    const POSTS: usize = 40;
+    let mut creates = Vec::new();
+    for n in 0..POSTS {
+        let instance = if n % 2 == 0 { &first } else { &second };
+        let note = operations::publish_note(instance.federation(), "coop", &format!("Post {n}"))
+            .await
+            .unwrap();
+        creates.push(format!("{note}/activity"));
+    }
+    wait_for("every delivery to complete", DEADLINE, || async {
+        let queue = first.query(deliveries::queue_by_host).await;
+        let delivered: i64 = queue.iter().map(|h| h.delivered).sum();
+        let pending: i64 = queue.iter().map(|h| h.pending).sum();
+        // The Accept plus every Create.
+        (pending == 0 && delivered == POSTS as i64 + 1).then_some(())
+    })
+    .await;
+    let received: Vec<String> = peer
+        .received_of_type("Create")
+        .into_iter()
+        .map(|d| d.body["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let mut distinct = received.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(received.len(), POSTS, "no activity delivered twice");
+    assert_eq!(distinct.len(), POSTS);
+    creates.sort();
+    assert_eq!(distinct, creates);
+    second.stop().await;
+    first.stop().await;
+}
