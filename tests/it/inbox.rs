@@ -140,4 +140,26 @@ backend_tests! {
         assert_eq!(status, 400);
         coop.stop().await;
     }
+
+    // RFC 9421 signatures (Fedify's first knock, Mastodon 4.5+) verify too, and tampering with
+    // them is caught.
+    async fn rfc9421_signed_posts_are_accepted(db) {
+        let coop = TestInstance::start(&db).await;
+        let peer = MastodonPeer::start(None).await;
+        // Signed for the instance's public URL, as a real peer addresses it.
+        let inbox = format!("http://{}/inbox", coop.domain);
+
+        let mut tampered = peer.rfc9421_post(&inbox, serde_json::to_vec(&follow(&peer, &coop)).unwrap());
+        tampered.body = serde_json::to_vec(&follow(&peer, &coop)).unwrap();
+        expect_status(&coop, tampered, 401, "digest").await;
+
+        let request = peer.rfc9421_post(&inbox, serde_json::to_vec(&follow(&peer, &coop)).unwrap());
+        let (status, body) = send(&coop.http, request).await;
+        assert_eq!(status, 202, "{body}");
+        crate::support::wait_for("the Accept", crate::support::DEADLINE, || async {
+            (!peer.received_of_type("Accept").is_empty()).then_some(())
+        })
+        .await;
+        coop.stop().await;
+    }
 }

@@ -9,6 +9,7 @@ mod support;
 mod cli;
 mod config;
 mod delivery;
+mod discovery;
 mod federation;
 mod health;
 mod inbox;
