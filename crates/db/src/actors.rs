@@ -63,7 +63,7 @@ pub struct ActorForm {
 
 /// Inserts a new actor, or updates the one with the same `ap_id` (a refetched remote actor).
 pub fn upsert(conn: &mut AnyConnection, form: &ActorForm) -> Result<Actor, DbError> {
-    conn.transaction(|conn| {
+    crate::transaction(conn, |conn| {
         let existing = by_ap_id(conn, &form.ap_id)?;
         match existing {
             Some(actor) => {
@@ -156,7 +156,7 @@ pub fn create_local(
     form: &ActorForm,
     private_key_pem: &str,
 ) -> Result<Actor, DbError> {
-    conn.transaction(|conn| {
+    crate::transaction(conn, |conn| {
         let actor = upsert(conn, form)?;
         diesel::insert_into(local_keys::table)
             .values((

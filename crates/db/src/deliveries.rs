@@ -33,7 +33,7 @@ pub fn enqueue(
     inboxes: &[String],
 ) -> Result<i64, DbError> {
     let now = crate::now();
-    conn.transaction(|conn| {
+    crate::transaction(conn, |conn| {
         diesel::insert_into(outgoing_activities::table)
             .values((
                 outgoing_activities::ap_id.eq(activity.ap_id),

@@ -32,7 +32,7 @@ pub fn upsert(
     activity_id: &str,
     state: &str,
 ) -> Result<Follow, DbError> {
-    conn.transaction(|conn| {
+    crate::transaction(conn, |conn| {
         let existing = between(conn, follower_id, followed_id)?;
         match existing {
             Some(follow) => {

@@ -8,7 +8,7 @@ use crate::{AnyConnection, DbError};
 /// Records `domain` as this database's owner on first start, and refuses to serve the
 /// database under any other domain afterwards.
 pub fn claim(conn: &mut AnyConnection, domain: &str) -> Result<(), DbError> {
-    conn.transaction(|conn| {
+    crate::transaction(conn, |conn| {
         let stored: Option<String> = instance::table
             .select(instance::domain)
             .first(conn)

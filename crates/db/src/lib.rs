@@ -41,11 +41,40 @@ pub use diesel::result::Error as QueryError;
 
 /// Runs `work` in a transaction: committed when it returns `Ok`, rolled back otherwise.
 /// (Lets crates above apply several changes atomically without importing diesel.)
+///
+/// On SQLite the transaction takes the write lock at `BEGIN IMMEDIATE`: a deferred transaction
+/// that reads and then writes fails at once with "database is locked" when another writer got
+/// in between, while an immediate one waits its turn (`busy_timeout`).
 pub fn transaction<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     use diesel::Connection;
-    conn.transaction(work)
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+
+    let AnyConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(work);
+    };
+    let depth =
+        AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()?;
+    if depth.is_some() {
+        // Already inside one: the work joins it, and an error rolls back the outer one.
+        return work(conn);
+    }
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let result = work(conn);
+    let AnyConnection::Sqlite(sqlite) = conn else {
+        unreachable!("backend cannot change")
+    };
+    match result {
+        Ok(value) => {
+            <AnsiTransactionManager as TransactionManager<diesel::SqliteConnection>>::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(error) => {
+            <AnsiTransactionManager as TransactionManager<diesel::SqliteConnection>>::rollback_transaction(sqlite)?;
+            Err(error)
+        }
+    }
 }
