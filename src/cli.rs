@@ -93,6 +93,11 @@ pub async fn federation(config: Config, command: FederationCommand) -> anyhow::R
                 println!("{}", actor_line(&follower));
             }
         }
+        FederationCommand::Approval { mode, actor } => {
+            let actor = actor.unwrap_or(coop);
+            operations::set_manual_approval(context, &actor, mode == "on").await?;
+            println!("approval of new followers of {actor}: {mode}");
+        }
         FederationCommand::Accept { follower, actor } => {
             operations::answer_follower(&data, &actor.unwrap_or(coop), &follower, true).await?;
             println!("accepted {follower}");

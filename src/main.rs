@@ -84,6 +84,13 @@ enum FederationCommand {
         #[arg(long = "actor", value_name = "USERNAME")]
         actor: Option<String>,
     },
+    /// Require (on) or stop requiring (off) approval of new followers.
+    Approval {
+        #[arg(value_parser = ["on", "off"])]
+        mode: String,
+        #[arg(long = "actor", value_name = "USERNAME")]
+        actor: Option<String>,
+    },
     /// Accept a pending follower.
     Accept {
         follower: String,

@@ -11,6 +11,7 @@ mod config;
 mod delivery;
 mod discovery;
 mod federation;
+mod follows;
 mod health;
 mod inbox;
 mod migrations;

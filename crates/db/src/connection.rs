@@ -39,6 +39,9 @@ impl Default for PoolOptions {
 pub struct Database {
     pool: r2d2::Pool<Manager>,
     backend: Backend,
+    /// SQLite has one writer at a time. Writers queue here, in the process, instead of
+    /// contending for the file lock (whose busy handler sleeps milliseconds per retry).
+    sqlite_writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -87,9 +90,12 @@ impl Database {
                 target: target.redacted(),
                 reason: e.to_string(),
             })?;
+        let sqlite_writer = (target.backend() == Backend::Sqlite)
+            .then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
         Ok(Self {
             pool,
             backend: target.backend(),
+            sqlite_writer,
         })
     }
 
@@ -112,6 +118,20 @@ impl Database {
         })
         .await
         .map_err(|e| DbError::Task(e.to_string()))?
+    }
+
+    /// Like [`Database::run`], for work that writes: on SQLite, writers take turns in the
+    /// process first. (Writes through `run` are still correct, only slower under contention.)
+    pub async fn write<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, DbError> + Send + 'static,
+    {
+        let _turn = match &self.sqlite_writer {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        self.run(work).await
     }
 
     /// Takes a connection for blocking code (the CLI, tests). Async code uses [`Database::run`].

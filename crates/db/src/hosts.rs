@@ -26,18 +26,19 @@ pub struct Host {
 }
 
 fn ensure(conn: &mut AnyConnection, host: &str) -> Result<(), DbError> {
-    let inserted = diesel::insert_into(hosts::table)
-        .values((
-            hosts::host.eq(host),
-            hosts::unreachable.eq(false),
-            hosts::updated_at.eq(crate::now()),
-        ))
-        .execute(conn);
-    match inserted {
-        Ok(_) => Ok(()),
-        Err(e) if crate::is_unique_violation(&e) => Ok(()),
-        Err(e) => Err(e.into()),
+    if get(conn, host)?.is_some() {
+        return Ok(());
     }
+    crate::insert_if_absent(conn, |conn| {
+        diesel::insert_into(hosts::table)
+            .values((
+                hosts::host.eq(host),
+                hosts::unreachable.eq(false),
+                hosts::updated_at.eq(crate::now()),
+            ))
+            .execute(conn)
+    })?;
+    Ok(())
 }
 
 /// The host's row, if we know it.
@@ -126,4 +127,16 @@ pub fn record_seen(conn: &mut AnyConnection, host: &str) -> Result<(), DbError> 
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Every host with a policy, as (host, policy) pairs: small enough to keep in memory.
+pub fn policies(conn: &mut AnyConnection) -> Result<Vec<(String, String)>, DbError> {
+    let rows: Vec<(String, Option<String>)> = hosts::table
+        .filter(hosts::policy.is_not_null())
+        .select((hosts::host, hosts::policy))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(host, policy)| Some((host, policy?)))
+        .collect())
 }

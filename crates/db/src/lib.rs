@@ -78,3 +78,19 @@ where
         }
     }
 }
+
+/// Runs one INSERT that may hit a UNIQUE constraint; returns whether it inserted.
+///
+/// The insert runs in a savepoint when inside a transaction: on PostgreSQL a failed statement
+/// would otherwise abort the whole surrounding transaction.
+pub(crate) fn insert_if_absent(
+    conn: &mut AnyConnection,
+    insert: impl FnOnce(&mut AnyConnection) -> Result<usize, diesel::result::Error>,
+) -> Result<bool, DbError> {
+    use diesel::Connection;
+    match conn.transaction(insert) {
+        Ok(_) => Ok(true),
+        Err(e) if is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}

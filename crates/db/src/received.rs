@@ -15,19 +15,16 @@ pub fn record(
     actor_id: i64,
     kind: &str,
 ) -> Result<bool, DbError> {
-    let inserted = diesel::insert_into(received_activities::table)
-        .values((
-            received_activities::ap_id.eq(ap_id),
-            received_activities::actor_id.eq(actor_id),
-            received_activities::kind.eq(kind),
-            received_activities::received_at.eq(crate::now()),
-        ))
-        .execute(conn);
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(e) if crate::is_unique_violation(&e) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
+    crate::insert_if_absent(conn, |conn| {
+        diesel::insert_into(received_activities::table)
+            .values((
+                received_activities::ap_id.eq(ap_id),
+                received_activities::actor_id.eq(actor_id),
+                received_activities::kind.eq(kind),
+                received_activities::received_at.eq(crate::now()),
+            ))
+            .execute(conn)
+    })
 }
 
 /// Whether an activity id was received before.

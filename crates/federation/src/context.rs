@@ -28,6 +28,7 @@ struct Inner {
     settings: Settings,
     signers: SignerCache,
     hosts_seen: Mutex<HashMap<String, std::time::Instant>>,
+    policies: std::sync::RwLock<PolicyCache>,
     signing_keys: Mutex<HashMap<i64, Arc<PrivateKey>>>,
     client: reqwest::Client,
     delivery_wake: Notify,
@@ -60,6 +61,7 @@ impl FederationContext {
                 settings,
                 signers: SignerCache::default(),
                 hosts_seen: Mutex::new(HashMap::new()),
+                policies: std::sync::RwLock::new(PolicyCache::default()),
                 signing_keys: Mutex::new(HashMap::new()),
                 client,
                 delivery_wake: Notify::new(),
@@ -154,23 +156,51 @@ impl FederationContext {
     }
 
     /// Whether federation with `host` is allowed by the admin's policy.
+    ///
+    /// Policies are read from a copy in memory, reloaded when older than [`POLICY_TTL`] (other
+    /// processes on the same database see a change within that time) or when this process
+    /// changes one.
     pub async fn host_allowed(&self, host: &str) -> Result<bool, crate::Error> {
         if host == self.settings().domain {
             return Ok(true);
         }
-        let allowlist_only = self.settings().allowlist_only;
-        let owned = host.to_owned();
-        let row = self
-            .db()
-            .run(move |conn| cooperage_db::hosts::get(conn, &owned))
-            .await?;
-        let policy = row.and_then(|h| h.policy);
+        let fresh = {
+            let cache = self.inner.policies.read().expect("policy cache");
+            cache
+                .loaded_at
+                .filter(|at| at.elapsed() < POLICY_TTL)
+                .map(|_| cache.policies.get(host).cloned())
+        };
+        let policy = match fresh {
+            Some(policy) => policy,
+            None => {
+                let rows = self.db().run(cooperage_db::hosts::policies).await?;
+                let mut cache = self.inner.policies.write().expect("policy cache");
+                cache.policies = rows.into_iter().collect();
+                cache.loaded_at = Some(std::time::Instant::now());
+                cache.policies.get(host).cloned()
+            }
+        };
         Ok(match policy.as_deref() {
             Some(cooperage_db::hosts::BLOCK) => false,
             Some(cooperage_db::hosts::ALLOW) => true,
-            _ => !allowlist_only,
+            _ => !self.settings().allowlist_only,
         })
     }
+
+    /// A policy changed: the next check reloads them.
+    pub fn policies_changed(&self) {
+        self.inner.policies.write().expect("policy cache").loaded_at = None;
+    }
+}
+
+/// How long the in-memory copy of host policies is trusted.
+const POLICY_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+#[derive(Default)]
+struct PolicyCache {
+    loaded_at: Option<std::time::Instant>,
+    policies: HashMap<String, String>,
 }
 
 fn http_client(settings: &Settings) -> Result<reqwest::Client, SetupError> {

@@ -98,7 +98,7 @@ impl Worker {
         let token = token.to_owned();
         self.context
             .db()
-            .run(move |conn| {
+            .write(move |conn| {
                 let now = cooperage_db::now();
                 let until = now + TimeDelta::from_std(lease).unwrap_or(TimeDelta::seconds(120));
                 deliveries::claim(conn, &token, now, until, limit)
@@ -176,7 +176,7 @@ async fn deliver(context: &FederationContext, token: &str, delivery: Claimed) {
     let token = token.to_owned();
     let recorded = context
         .db()
-        .run(move |conn| {
+        .write(move |conn| {
             deliveries::finish(conn, id, &token, &outcome)?;
             if success {
                 cooperage_db::hosts::record_success(conn, &host)?;

@@ -184,6 +184,22 @@ pub async fn answer_follower(
     Ok(())
 }
 
+/// Turns approval of new followers on or off for a local actor (`manuallyApprovesFollowers`).
+pub async fn set_manual_approval(
+    context: &FederationContext,
+    username: &str,
+    on: bool,
+) -> Result<(), Error> {
+    let actor = local_actors::local(context, username)
+        .await?
+        .ok_or(Error::NotFound)?;
+    context
+        .db()
+        .run(move |conn| cooperage_db::actors::set_manually_approves(conn, actor.id, on))
+        .await?;
+    Ok(())
+}
+
 /// Blocks a host: refused at the inbox, never fetched, no deliveries; its follows are removed.
 pub async fn block_host(
     context: &FederationContext,
@@ -202,6 +218,7 @@ pub async fn block_host(
             })
         })
         .await?;
+    context.policies_changed();
     Ok(())
 }
 
@@ -212,6 +229,7 @@ pub async fn allow_host(context: &FederationContext, host: &str) -> Result<(), E
         .db()
         .run(move |conn| hosts::set_policy(conn, &host, Some(hosts::ALLOW), None))
         .await?;
+    context.policies_changed();
     Ok(())
 }
 
@@ -222,6 +240,7 @@ pub async fn clear_host_policy(context: &FederationContext, host: &str) -> Resul
         .db()
         .run(move |conn| hosts::set_policy(conn, &host, None, None))
         .await?;
+    context.policies_changed();
     Ok(())
 }
 

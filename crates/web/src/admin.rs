@@ -34,6 +34,10 @@ pub fn routes() -> Router<AppState> {
             post(answer_follow_request),
         )
         .route("/api/v1/admin/announcements", post(announce))
+        .route(
+            "/api/v1/admin/actors/{username}/approval",
+            put(set_approval),
+        )
 }
 
 /// Proof that the request carries the admin token.
@@ -250,4 +254,20 @@ async fn announce(
         .unwrap_or_else(|| context.settings().coop_handle.clone());
     let id = operations::publish_note(context, &author, &body.text).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+}
+
+#[derive(Deserialize)]
+struct Approval {
+    manually_approves_followers: bool,
+}
+
+async fn set_approval(
+    _: Admin,
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    Json(body): Json<Approval>,
+) -> Result<Response, AppError> {
+    let on = body.manually_approves_followers;
+    operations::set_manual_approval(state.federation.context(), &username, on).await?;
+    Ok(Json(json!({ "actor": username, "manually_approves_followers": on })).into_response())
 }

@@ -26,7 +26,7 @@ impl TestInstance {
             InstanceDomain::parse(&format!("localhost:{port}")).expect("test domain");
         config.http.bind = ([127, 0, 0, 1], port).into();
         config.database.url = DatabaseUrl::parse(db.url()).expect("test database URL");
-        config.database.max_connections = 4;
+        config.database.max_connections = 10;
         // Fast retries and polling, so tests of failure and recovery finish in seconds.
         config.delivery.retry_initial_seconds = 1;
         config.delivery.retry_max_seconds = 2;

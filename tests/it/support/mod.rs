@@ -1,9 +1,9 @@
 //! The test kit: a fresh database per test on either backend, real instances on loopback,
 //! and waiting on conditions with a deadline.
 
-#![allow(dead_code)] // each test module uses a different part of the kit
+#![allow(dead_code, unused_imports, unused_macros)] // tests and benches use different parts of the kit
 
-mod db;
+pub mod db;
 mod instance;
 pub mod mastodon;
 

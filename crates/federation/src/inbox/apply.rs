@@ -45,7 +45,7 @@ pub async fn apply(
     let key_id = signer.public_key_id.clone();
     let result = data
         .db()
-        .run(move |conn| {
+        .write(move |conn| {
             cooperage_db::transaction::<_, ApplyError, _>(conn, |conn| {
                 if !received::record(conn, &envelope.id, signer.id, &envelope.kind)? {
                     return Ok(None);
