@@ -94,3 +94,14 @@ pub(crate) fn insert_if_absent(
         Err(e) => Err(e.into()),
     }
 }
+
+/// Runs `work` in a savepoint of the surrounding transaction: an error rolls back only what
+/// `work` did.
+pub fn savepoint<T, E, F>(conn: &mut AnyConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection;
+    conn.transaction(work)
+}

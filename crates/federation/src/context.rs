@@ -29,6 +29,7 @@ struct Inner {
     signers: SignerCache,
     hosts_seen: Mutex<HashMap<String, std::time::Instant>>,
     policies: std::sync::RwLock<PolicyCache>,
+    inbox_writer: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::inbox::Job>>,
     signing_keys: Mutex<HashMap<i64, Arc<PrivateKey>>>,
     client: reqwest::Client,
     delivery_wake: Notify,
@@ -62,6 +63,7 @@ impl FederationContext {
                 signers: SignerCache::default(),
                 hosts_seen: Mutex::new(HashMap::new()),
                 policies: std::sync::RwLock::new(PolicyCache::default()),
+                inbox_writer: std::sync::OnceLock::new(),
                 signing_keys: Mutex::new(HashMap::new()),
                 client,
                 delivery_wake: Notify::new(),
@@ -186,6 +188,14 @@ impl FederationContext {
             Some(cooperage_db::hosts::ALLOW) => true,
             _ => !self.settings().allowlist_only,
         })
+    }
+
+    /// The queue of the task that applies verified activities in batches (started on first
+    /// use; it holds no reference to the context, so it ends when the context is dropped).
+    pub fn inbox_writer(&self) -> &tokio::sync::mpsc::Sender<crate::inbox::Job> {
+        self.inner
+            .inbox_writer
+            .get_or_init(|| crate::inbox::spawn_writer(self.db().clone(), self.settings().clone()))
     }
 
     /// A policy changed: the next check reloads them.

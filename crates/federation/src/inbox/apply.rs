@@ -4,6 +4,7 @@ use cooperage_db::actors::{self, Actor};
 use cooperage_db::posts::{self, PostForm};
 use cooperage_db::{AnyConnection, DbError, follows, received};
 use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
 
 use super::Received;
 use super::envelope::{Envelope, id_of};
@@ -17,11 +18,102 @@ use crate::{Data, Error, Settings};
 const POST_TYPES: [&str; 4] = ["Note", "Article", "Page", "Question"];
 
 /// What a handler decided, before commit.
+#[derive(Debug, Clone, Copy)]
 enum Effect {
     Done,
     Ignored,
     /// Done, and something was queued for delivery.
     Queued,
+}
+
+/// One verified activity on its way to the database, with everything that needs no database
+/// (parsing, sanitizing) already done, so the writer's critical section stays short.
+pub struct Job {
+    signer: Actor,
+    envelope: Envelope,
+    json: Value,
+    actor_update: Option<cooperage_db::actors::ActorForm>,
+    /// Sanitized content and serialized object of a post, when the object is one.
+    post: Option<(String, String)>,
+    reply: oneshot::Sender<Result<Option<Effect>, String>>,
+}
+
+/// Most activities applied in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// Starts the task that applies activities in batches: one transaction (one commit, one
+/// trip to the blocking pool) for everything that arrived meanwhile, each activity in its own
+/// savepoint so that one refusal does not undo the others. This group commit is what lets
+/// the inbox keep up with many concurrent deliveries, on SQLite's single writer and on
+/// PostgreSQL's per-commit WAL flush alike.
+pub fn spawn_writer(db: cooperage_db::Database, settings: Settings) -> mpsc::Sender<Job> {
+    let (sender, mut receiver) = mpsc::channel::<Job>(4 * MAX_BATCH);
+    tokio::spawn(async move {
+        while let Some(first) = receiver.recv().await {
+            let mut jobs = vec![first];
+            while jobs.len() < MAX_BATCH {
+                match receiver.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            let settings = settings.clone();
+            let (replies, work): (Vec<_>, Vec<_>) = jobs
+                .into_iter()
+                .map(|job| {
+                    let Job {
+                        signer,
+                        envelope,
+                        json,
+                        actor_update,
+                        post,
+                        reply,
+                    } = job;
+                    (reply, (signer, envelope, json, actor_update, post))
+                })
+                .unzip();
+            let outcome = db
+                .write(move |conn| {
+                    cooperage_db::transaction::<_, DbError, _>(conn, |conn| {
+                        let mut results = Vec::with_capacity(work.len());
+                        for (signer, envelope, json, actor_update, post) in &work {
+                            let one = cooperage_db::savepoint::<_, ApplyError, _>(conn, |conn| {
+                                apply_one(
+                                    conn,
+                                    &settings,
+                                    signer,
+                                    envelope,
+                                    json,
+                                    actor_update.as_ref(),
+                                    post.as_ref(),
+                                )
+                            });
+                            results.push(match one {
+                                Ok(effect) => Ok(effect),
+                                // Rolled back to its savepoint: the sender's mistake, not ours.
+                                Err(ApplyError::Refused(message)) => Err(message),
+                                Err(ApplyError::Db(e)) => return Err(e),
+                                Err(ApplyError::Query(e)) => return Err(e.into()),
+                            });
+                        }
+                        Ok(results)
+                    })
+                })
+                .await;
+            match outcome {
+                Ok(results) => {
+                    for (reply, result) in replies.into_iter().zip(results) {
+                        let _ = reply.send(result);
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, "cannot apply a batch of activities");
+                    // Dropping the replies makes each request answer 500; senders retry.
+                }
+            }
+        }
+    });
+    sender
 }
 
 /// Applies `envelope` from `signer`; `json` is the whole activity as received.
@@ -31,7 +123,6 @@ pub async fn apply(
     envelope: Envelope,
     json: Value,
 ) -> Result<Received, Error> {
-    let settings = data.settings().clone();
     // An updated actor is parsed before the transaction (it may be refused).
     let actor_update = match (envelope.kind.as_str(), envelope.object_id()) {
         ("Update", Some(id)) if id == signer.ap_id => {
@@ -41,44 +132,36 @@ pub async fn apply(
         }
         _ => None,
     };
+    let post = match (envelope.kind.as_str(), envelope.object_type()) {
+        ("Create" | "Update", Some(kind)) if POST_TYPES.contains(&kind) => {
+            let content = envelope
+                .object
+                .get("content")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            Some((crate::sanitize::html(content), envelope.object.to_string()))
+        }
+        _ => None,
+    };
     let kind = envelope.kind.clone();
     let key_id = signer.public_key_id.clone();
-    let result = data
-        .db()
-        .write(move |conn| {
-            cooperage_db::transaction::<_, ApplyError, _>(conn, |conn| {
-                if !received::record(conn, &envelope.id, signer.id, &envelope.kind)? {
-                    return Ok(None);
-                }
-                let effect = match (envelope.kind.as_str(), actor_update) {
-                    ("Follow", _) => follow(conn, &settings, &signer, &envelope)?,
-                    ("Accept", _) => answer(conn, &signer, &envelope, true)?,
-                    ("Reject", _) => answer(conn, &signer, &envelope, false)?,
-                    ("Undo", _) => undo(conn, &signer, &envelope)?,
-                    ("Create" | "Update", Some(form)) => {
-                        actors::upsert(conn, &form)?;
-                        Effect::Done
-                    }
-                    ("Create" | "Update", None) => {
-                        store_post(conn, &settings, &signer, &envelope, &json)?
-                    }
-                    ("Delete", _) => delete(conn, &signer, &envelope)?,
-                    _ => Effect::Ignored,
-                };
-                Ok(Some(effect))
-            })
-            // A refusal rolled the transaction back; it is the sender's mistake, not ours.
-            .map_or_else(
-                |e| match e {
-                    ApplyError::Refused(message) => Ok(Err(message)),
-                    ApplyError::Db(e) => Err(e),
-                    ApplyError::Query(e) => Err(e.into()),
-                },
-                |effect| Ok(Ok(effect)),
-            )
-        })
-        .await?;
-    let effect = result.map_err(Error::BadRequest)?;
+    let (reply, outcome) = oneshot::channel();
+    let job = Job {
+        signer,
+        envelope,
+        json,
+        actor_update,
+        post,
+        reply,
+    };
+    data.inbox_writer()
+        .send(job)
+        .await
+        .map_err(|_| Error::Internal("the inbox writer stopped".into()))?;
+    let effect = outcome
+        .await
+        .map_err(|_| Error::Internal("the activity could not be stored".into()))?
+        .map_err(Error::BadRequest)?;
     Ok(match effect {
         None => Received::Duplicate,
         Some(Effect::Ignored) => {
@@ -96,6 +179,38 @@ pub async fn apply(
             Received::Applied
         }
     })
+}
+
+/// Records and applies one activity, inside the batch's transaction.
+fn apply_one(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    signer: &Actor,
+    envelope: &Envelope,
+    json: &Value,
+    actor_update: Option<&cooperage_db::actors::ActorForm>,
+    post: Option<&(String, String)>,
+) -> Result<Option<Effect>, ApplyError> {
+    if !received::record(conn, &envelope.id, signer.id, &envelope.kind)? {
+        return Ok(None);
+    }
+    let effect = match (envelope.kind.as_str(), actor_update) {
+        ("Follow", _) => follow(conn, settings, signer, envelope)?,
+        ("Accept", _) => answer(conn, signer, envelope, true)?,
+        ("Reject", _) => answer(conn, signer, envelope, false)?,
+        ("Undo", _) => undo(conn, signer, envelope)?,
+        ("Create" | "Update", Some(form)) => {
+            actors::upsert(conn, form)?;
+            Effect::Done
+        }
+        ("Create" | "Update", None) => match post {
+            Some(post) => store_post(conn, settings, signer, envelope, json, post)?,
+            None => Effect::Ignored,
+        },
+        ("Delete", _) => delete(conn, signer, envelope)?,
+        _ => Effect::Ignored,
+    };
+    Ok(Some(effect))
 }
 
 /// Errors inside the transaction: a refusal rolls it back like a database error does.
@@ -208,6 +323,7 @@ fn store_post(
     author: &Actor,
     envelope: &Envelope,
     activity: &Value,
+    (content, object_json): &(String, String),
 ) -> Result<Effect, ApplyError> {
     let object = &envelope.object;
     let Some(object_type) = envelope.object_type().filter(|t| POST_TYPES.contains(t)) else {
@@ -230,10 +346,6 @@ fn store_post(
     if !relevant(conn, settings, author, activity)? {
         return Ok(Effect::Ignored);
     }
-    let content = object
-        .get("content")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
     let published = object
         .get("published")
         .and_then(Value::as_str)
@@ -246,8 +358,8 @@ fn store_post(
             ap_id: object_id.to_owned(),
             author_id: author.id,
             object_type: object_type.to_owned(),
-            content: crate::sanitize::html(content),
-            object_json: object.to_string(),
+            content: content.clone(),
+            object_json: object_json.clone(),
             local: false,
             published,
             updated: (envelope.kind == "Update").then(cooperage_db::now),

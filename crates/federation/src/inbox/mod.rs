@@ -17,6 +17,7 @@ use crate::settings::host_of;
 use crate::signatures::{self, RequestParts};
 use crate::{Data, Error};
 
+pub use apply::{Job, spawn_writer};
 pub use envelope::{Envelope, id_of};
 pub use signer::SignerCache;
 
