@@ -35,85 +35,126 @@ pub struct Job {
     actor_update: Option<cooperage_db::actors::ActorForm>,
     /// Sanitized content and serialized object of a post, when the object is one.
     post: Option<(String, String)>,
-    reply: oneshot::Sender<Result<Option<Effect>, String>>,
+    reply: oneshot::Sender<Option<Effect>>,
 }
 
 /// Most activities applied in one transaction.
 const MAX_BATCH: usize = 256;
 
-/// Starts the task that applies activities in batches: one transaction (one commit, one
-/// trip to the blocking pool) for everything that arrived meanwhile, each activity in its own
-/// savepoint so that one refusal does not undo the others. This group commit is what lets
-/// the inbox keep up with many concurrent deliveries, on SQLite's single writer and on
-/// PostgreSQL's per-commit WAL flush alike.
+/// Starts the tasks that apply activities in batches: one transaction (one commit, one trip
+/// to the blocking pool) for everything that arrived meanwhile. This group commit is what
+/// lets the inbox keep up with many concurrent deliveries, on SQLite's single writer and on
+/// PostgreSQL's per-commit WAL flush alike. Everything a sender can get wrong is refused
+/// before (`check`), so only a database fault fails a batch, and then every request in it
+/// answers 500 and is retried by its sender.
 pub fn spawn_writer(db: cooperage_db::Database, settings: Settings) -> mpsc::Sender<Job> {
-    let (sender, mut receiver) = mpsc::channel::<Job>(4 * MAX_BATCH);
-    tokio::spawn(async move {
-        while let Some(first) = receiver.recv().await {
-            let mut jobs = vec![first];
-            while jobs.len() < MAX_BATCH {
-                match receiver.try_recv() {
-                    Ok(job) => jobs.push(job),
-                    Err(_) => break,
-                }
+    let (sender, receiver) = mpsc::channel::<Job>(4 * MAX_BATCH);
+    let receiver = std::sync::Arc::new(tokio::sync::Mutex::new(receiver));
+    // SQLite writes one transaction at a time: a second writer only collects the next batch
+    // while the first commits. PostgreSQL commits several batches in parallel.
+    let writers = match db.backend() {
+        cooperage_db::Backend::Sqlite => 2,
+        cooperage_db::Backend::Postgres => 4,
+    };
+    for _ in 0..writers {
+        let (db, settings, receiver) = (db.clone(), settings.clone(), receiver.clone());
+        tokio::spawn(async move {
+            loop {
+                let jobs = {
+                    let mut receiver = receiver.lock().await;
+                    let Some(first) = receiver.recv().await else {
+                        break;
+                    };
+                    let mut jobs = vec![first];
+                    while jobs.len() < MAX_BATCH {
+                        match receiver.try_recv() {
+                            Ok(job) => jobs.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    jobs
+                };
+                write_batch(&db, &settings, jobs).await;
             }
-            let settings = settings.clone();
-            let (replies, work): (Vec<_>, Vec<_>) = jobs
-                .into_iter()
-                .map(|job| {
-                    let Job {
+        });
+    }
+    sender
+}
+
+/// Applies a batch in one transaction and answers each job.
+async fn write_batch(db: &cooperage_db::Database, settings: &Settings, jobs: Vec<Job>) {
+    let settings = settings.clone();
+    let (replies, work): (Vec<_>, Vec<_>) = jobs
+        .into_iter()
+        .map(|job| {
+            let Job {
+                signer,
+                envelope,
+                json,
+                actor_update,
+                post,
+                reply,
+            } = job;
+            (reply, (signer, envelope, json, actor_update, post))
+        })
+        .unzip();
+    let outcome = db
+        .write(move |conn| {
+            cooperage_db::transaction(conn, |conn| {
+                let mut results = Vec::with_capacity(work.len());
+                for (signer, envelope, json, actor_update, post) in &work {
+                    let post = post.as_ref();
+                    results.push(apply_one(
+                        conn,
+                        &settings,
                         signer,
                         envelope,
                         json,
-                        actor_update,
+                        actor_update.as_ref(),
                         post,
-                        reply,
-                    } = job;
-                    (reply, (signer, envelope, json, actor_update, post))
-                })
-                .unzip();
-            let outcome = db
-                .write(move |conn| {
-                    cooperage_db::transaction::<_, DbError, _>(conn, |conn| {
-                        let mut results = Vec::with_capacity(work.len());
-                        for (signer, envelope, json, actor_update, post) in &work {
-                            let one = cooperage_db::savepoint::<_, ApplyError, _>(conn, |conn| {
-                                apply_one(
-                                    conn,
-                                    &settings,
-                                    signer,
-                                    envelope,
-                                    json,
-                                    actor_update.as_ref(),
-                                    post.as_ref(),
-                                )
-                            });
-                            results.push(match one {
-                                Ok(effect) => Ok(effect),
-                                // Rolled back to its savepoint: the sender's mistake, not ours.
-                                Err(ApplyError::Refused(message)) => Err(message),
-                                Err(ApplyError::Db(e)) => return Err(e),
-                                Err(ApplyError::Query(e)) => return Err(e.into()),
-                            });
-                        }
-                        Ok(results)
-                    })
-                })
-                .await;
-            match outcome {
-                Ok(results) => {
-                    for (reply, result) in replies.into_iter().zip(results) {
-                        let _ = reply.send(result);
-                    }
+                    )?);
                 }
-                Err(error) => {
-                    tracing::error!(%error, "cannot apply a batch of activities");
-                    // Dropping the replies makes each request answer 500; senders retry.
-                }
+                Ok(results)
+            })
+        })
+        .await;
+    match outcome {
+        Ok(results) => {
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result);
             }
         }
-    });
-    sender
+        // Dropping the replies makes each request answer 500; the senders retry.
+        Err(error) => tracing::error!(%error, "cannot apply a batch of activities"),
+    }
+}
+
+/// Refuses, before any database work, what no handler may store: a Follow without object,
+/// a post without id, on another host than its author, or attributed to someone else.
+fn check(signer: &Actor, envelope: &Envelope) -> Result<(), Error> {
+    match (envelope.kind.as_str(), envelope.object_type()) {
+        ("Follow", _) if envelope.object_id().is_none() => {
+            Err(Error::BadRequest("Follow without object".into()))
+        }
+        ("Create" | "Update", Some(kind)) if POST_TYPES.contains(&kind) => {
+            let id = envelope
+                .object_id()
+                .ok_or_else(|| Error::BadRequest("object without id".into()))?;
+            if host_of(id) != host_of(&signer.ap_id) {
+                return Err(Error::BadRequest(
+                    "object is not on its actor's host".into(),
+                ));
+            }
+            let attributed = envelope.object.get("attributedTo").and_then(first_id);
+            if attributed.is_some_and(|a| a != signer.ap_id) {
+                return Err(Error::BadRequest(
+                    "object is attributed to another actor".into(),
+                ));
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Applies `envelope` from `signer`; `json` is the whole activity as received.
@@ -123,6 +164,7 @@ pub async fn apply(
     envelope: Envelope,
     json: Value,
 ) -> Result<Received, Error> {
+    check(&signer, &envelope)?;
     // An updated actor is parsed before the transaction (it may be refused).
     let actor_update = match (envelope.kind.as_str(), envelope.object_id()) {
         ("Update", Some(id)) if id == signer.ap_id => {
@@ -160,8 +202,7 @@ pub async fn apply(
         .map_err(|_| Error::Internal("the inbox writer stopped".into()))?;
     let effect = outcome
         .await
-        .map_err(|_| Error::Internal("the activity could not be stored".into()))?
-        .map_err(Error::BadRequest)?;
+        .map_err(|_| Error::Internal("the activity could not be stored".into()))?;
     Ok(match effect {
         None => Received::Duplicate,
         Some(Effect::Ignored) => {
@@ -190,7 +231,7 @@ fn apply_one(
     json: &Value,
     actor_update: Option<&cooperage_db::actors::ActorForm>,
     post: Option<&(String, String)>,
-) -> Result<Option<Effect>, ApplyError> {
+) -> Result<Option<Effect>, DbError> {
     if !received::record(conn, &envelope.id, signer.id, &envelope.kind)? {
         return Ok(None);
     }
@@ -213,26 +254,15 @@ fn apply_one(
     Ok(Some(effect))
 }
 
-/// Errors inside the transaction: a refusal rolls it back like a database error does.
-#[derive(Debug, thiserror::Error)]
-enum ApplyError {
-    #[error(transparent)]
-    Db(#[from] DbError),
-    #[error(transparent)]
-    Query(#[from] cooperage_db::QueryError),
-    #[error("{0}")]
-    Refused(String),
-}
-
 fn follow(
     conn: &mut AnyConnection,
     settings: &Settings,
     follower: &Actor,
     envelope: &Envelope,
-) -> Result<Effect, ApplyError> {
-    let target = envelope
-        .object_id()
-        .ok_or_else(|| ApplyError::Refused("Follow without object".into()))?;
+) -> Result<Effect, DbError> {
+    let Some(target) = envelope.object_id() else {
+        return Ok(Effect::Ignored); // refused by `check` before the transaction
+    };
     let Some(followed) = actors::by_ap_id(conn, target)?.filter(|a| a.local) else {
         return Ok(Effect::Ignored);
     };
@@ -256,7 +286,7 @@ fn answer(
     signer: &Actor,
     envelope: &Envelope,
     accepted: bool,
-) -> Result<Effect, ApplyError> {
+) -> Result<Effect, DbError> {
     let mut follow = match envelope.object_id() {
         Some(id) => follows::by_activity_id(conn, id)?,
         None => None,
@@ -283,11 +313,7 @@ fn answer(
     Ok(Effect::Done)
 }
 
-fn undo(
-    conn: &mut AnyConnection,
-    signer: &Actor,
-    envelope: &Envelope,
-) -> Result<Effect, ApplyError> {
+fn undo(conn: &mut AnyConnection, signer: &Actor, envelope: &Envelope) -> Result<Effect, DbError> {
     let object_type = envelope.object_type();
     let by_id = match envelope.object_id() {
         Some(id) => follows::by_activity_id(conn, id)?.filter(|f| f.follower_id == signer.id),
@@ -324,25 +350,15 @@ fn store_post(
     envelope: &Envelope,
     activity: &Value,
     (content, object_json): &(String, String),
-) -> Result<Effect, ApplyError> {
+) -> Result<Effect, DbError> {
     let object = &envelope.object;
     let Some(object_type) = envelope.object_type().filter(|t| POST_TYPES.contains(t)) else {
         return Ok(Effect::Ignored);
     };
-    let object_id = envelope
-        .object_id()
-        .ok_or_else(|| ApplyError::Refused("object without id".into()))?;
-    if host_of(object_id) != host_of(&author.ap_id) {
-        return Err(ApplyError::Refused(
-            "object is not on its actor's host".into(),
-        ));
-    }
-    let attributed = object.get("attributedTo").and_then(first_id);
-    if attributed.is_some_and(|a| a != author.ap_id) {
-        return Err(ApplyError::Refused(
-            "object is attributed to another actor".into(),
-        ));
-    }
+    // `check` refused objects without id, on another host, or attributed to someone else.
+    let Some(object_id) = envelope.object_id() else {
+        return Ok(Effect::Ignored);
+    };
     if !relevant(conn, settings, author, activity)? {
         return Ok(Effect::Ignored);
     }
@@ -391,7 +407,7 @@ fn delete(
     conn: &mut AnyConnection,
     signer: &Actor,
     envelope: &Envelope,
-) -> Result<Effect, ApplyError> {
+) -> Result<Effect, DbError> {
     let Some(object_id) = envelope.object_id() else {
         return Ok(Effect::Ignored);
     };
