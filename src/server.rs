@@ -1,6 +1,8 @@
 //! Starting and stopping one instance: database, migrations, HTTP, background work.
 
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -13,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::Config;
+use crate::tls::TlsListener;
 
 /// How long shutdown waits for background work to finish before giving up on it.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -24,6 +27,8 @@ pub enum StartError {
     Database(#[from] cooperage_db::DbError),
     #[error("cannot set up federation: {0}")]
     Federation(#[from] cooperage_federation::Error),
+    #[error("{0}")]
+    Tls(String),
     #[error("cannot listen on {addr}: {source}{hint}")]
     Bind {
         addr: SocketAddr,
@@ -45,6 +50,7 @@ impl Instance {
     /// Opens and migrates the database, then binds `config.http.bind` and serves.
     pub async fn start(config: Config) -> Result<Self, StartError> {
         let addr = config.http.bind;
+        let tls = tls_config(&config)?;
         let db = open_database(&config).await?;
         let federation = start_federation(&config, db.clone()).await?;
         let listener = TcpListener::bind(addr)
@@ -58,18 +64,25 @@ impl Instance {
                 },
                 source,
             })?;
-        Ok(Self::serve(config, db, federation, listener))
+        Self::serve(config, db, federation, listener, tls)
     }
 
     /// Serves on a listener that is already bound (the test kit binds port 0 first, to know
     /// the port before it chooses the domain).
     pub async fn start_on(config: Config, listener: TcpListener) -> Result<Self, StartError> {
+        let tls = tls_config(&config)?;
         let db = open_database(&config).await?;
         let federation = start_federation(&config, db.clone()).await?;
-        Ok(Self::serve(config, db, federation, listener))
+        Self::serve(config, db, federation, listener, tls)
     }
 
-    fn serve(config: Config, db: Database, federation: Federation, listener: TcpListener) -> Self {
+    fn serve(
+        config: Config,
+        db: Database,
+        federation: Federation,
+        listener: TcpListener,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Result<Self, StartError> {
         let addr = listener.local_addr().unwrap_or(config.http.bind);
         let shutdown = CancellationToken::new();
         let background = TaskTracker::new();
@@ -85,12 +98,28 @@ impl Instance {
         };
         let app = cooperage_web::router(state);
         let stop = shutdown.clone();
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let listener = match tls {
+            Some(tls) => Either::Tls(
+                TlsListener::new(listener, tls).map_err(|e| StartError::Tls(e.to_string()))?,
+            ),
+            None => Either::Plain(listener),
+        };
         let task = tokio::spawn(async move {
-            tracing::info!(%addr, domain = %config.instance.domain, "serving");
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stop.cancelled_owned())
-                .await
-                .context("HTTP server failed")?;
+            tracing::info!(%addr, scheme, domain = %config.instance.domain, "serving");
+            let served = match listener {
+                Either::Plain(listener) => {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(stop.cancelled_owned())
+                        .await
+                }
+                Either::Tls(listener) => {
+                    axum::serve(listener, app)
+                        .with_graceful_shutdown(stop.cancelled_owned())
+                        .await
+                }
+            };
+            served.context("HTTP server failed")?;
             // In-flight requests are done; let background work (deliveries) reach a safe point.
             background.close();
             if tokio::time::timeout(DRAIN_TIMEOUT, background.wait())
@@ -102,13 +131,13 @@ impl Instance {
             tracing::info!("stopped");
             Ok(())
         });
-        Self {
+        Ok(Self {
             addr,
             db,
             federation,
             shutdown,
             task,
-        }
+        })
     }
 
     /// The address the instance listens on.
@@ -166,12 +195,32 @@ pub async fn open_database(config: &Config) -> Result<Database, cooperage_db::Db
     .map_err(|e| cooperage_db::DbError::Task(e.to_string()))?
 }
 
+enum Either {
+    Plain(TcpListener),
+    Tls(TlsListener),
+}
+
+/// The TLS configuration, when `http.tls_cert` and `http.tls_key` are set.
+fn tls_config(config: &Config) -> Result<Option<Arc<rustls::ServerConfig>>, StartError> {
+    if !config.http.tls() {
+        return Ok(None);
+    }
+    let (cert, key) = (
+        Path::new(&config.http.tls_cert),
+        Path::new(&config.http.tls_key),
+    );
+    crate::tls::server_config(cert, key)
+        .map(Some)
+        .map_err(StartError::Tls)
+}
+
 /// Federation settings from the config.
 pub fn federation_settings(config: &Config) -> Settings {
     let d = &config.delivery;
     Settings {
         domain: config.instance.domain.to_string(),
         debug: config.federation_debug(),
+        tls: config.http.tls(),
         coop_handle: config.instance.coop_handle.to_string(),
         coop_name: config.instance.name.clone(),
         allowlist_only: config.federation.allowlist_only,

@@ -50,13 +50,25 @@ impl Default for InstanceConfig {
 pub struct HttpConfig {
     #[serde(deserialize_with = "values::socket_addr")]
     pub bind: SocketAddr,
+    /// PEM certificate chain; with `tls_key`, `serve` speaks https itself.
+    pub tls_cert: String,
+    pub tls_key: String,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            tls_cert: String::new(),
+            tls_key: String::new(),
         }
+    }
+}
+
+impl HttpConfig {
+    /// Whether `serve` terminates TLS itself.
+    pub fn tls(&self) -> bool {
+        !self.tls_cert.is_empty()
     }
 }
 
@@ -146,6 +158,17 @@ impl Config {
             return Err((
                 "database.max_connections".into(),
                 "expected a number from 1 to 1000".into(),
+            ));
+        }
+        if self.http.tls_cert.is_empty() != self.http.tls_key.is_empty() {
+            let key = if self.http.tls_cert.is_empty() {
+                "http.tls_cert"
+            } else {
+                "http.tls_key"
+            };
+            return Err((
+                key.into(),
+                "expected both http.tls_cert and http.tls_key, or neither".into(),
             ));
         }
         let delivery = &self.delivery;

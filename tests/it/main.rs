@@ -15,3 +15,4 @@ mod follows;
 mod health;
 mod inbox;
 mod migrations;
+mod tls;

@@ -144,7 +144,7 @@ pub fn create_note(
     let id = format!("{note_id}/activity");
     let create = Outgoing {
         json: json!({
-            "@context": AS_CONTEXT,
+            "@context": crate::protocol::post_context(),
             "id": id,
             "type": "Create",
             "actor": author.ap_id,

@@ -9,6 +9,8 @@ pub struct Settings {
     pub domain: String,
     /// Debug mode: plain http and `localhost:<port>` peers allowed.
     pub debug: bool,
+    /// The instance serves https itself (so its URLs are https even in debug mode).
+    pub tls: bool,
     /// Username of the coop's Group actor.
     pub coop_handle: String,
     /// Display name of the coop.
@@ -63,9 +65,13 @@ impl Default for DeliverySettings {
 pub const INSTANCE_ACTOR: &str = "instance.actor";
 
 impl Settings {
-    /// `http` in debug mode, `https` otherwise.
+    /// `https`, or `http` in debug mode without TLS.
     pub fn scheme(&self) -> &'static str {
-        if self.debug { "http" } else { "https" }
+        if self.debug && !self.tls {
+            "http"
+        } else {
+            "https"
+        }
     }
 
     /// `https://coop.example`.

@@ -10,11 +10,11 @@ use cooperage_db::actors::{self, Actor};
 use cooperage_db::{follows, posts};
 use cooperage_federation::inbox::{self, IncomingRequest};
 use cooperage_federation::operations::escape_html;
+use cooperage_federation::protocol::ACTIVITY_JSON;
 use cooperage_federation::protocol::actor::{ProfileFacts, local_actor_document};
 use cooperage_federation::protocol::collection::{
     PAGE_SIZE, ordered_collection, ordered_collection_page,
 };
-use cooperage_federation::protocol::{ACTIVITY_JSON, AS_CONTEXT};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -198,7 +198,7 @@ pub async fn post(
     }
     let mut object: Value =
         serde_json::from_str(&post.object_json).map_err(|e| AppError::Internal(e.to_string()))?;
-    object["@context"] = json!(AS_CONTEXT);
+    object["@context"] = cooperage_federation::protocol::post_context();
     Ok(activity_json(object))
 }
 

@@ -6,6 +6,16 @@ pub mod discovery;
 
 /// The ActivityStreams context every document must carry (Mastodon checks the exact string).
 pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
+/// The JSON-LD context of posts and their activities: ActivityStreams plus the terms it
+/// lacks and Mastodon defines (`Hashtag`, `sensitive`), so JSON-LD processors (Fedify) keep
+/// them.
+pub fn post_context() -> serde_json::Value {
+    serde_json::json!([
+        AS_CONTEXT,
+        { "Hashtag": "as:Hashtag", "sensitive": "as:sensitive", "toot": "http://joinmastodon.org/ns#" }
+    ])
+}
+
 /// The audience of public posts.
 pub const PUBLIC: &str = "https://www.w3.org/ns/activitystreams#Public";
 /// Content type of ActivityPub documents we serve and send.

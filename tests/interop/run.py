@@ -1,0 +1,559 @@
+#!/usr/bin/env python3
+"""Cooperage interop suite: a real `cooperage serve` against independent ActivityPub peers.
+
+    cargo build --bin cooperage
+    python3 tests/interop/run.py --setup     # once: npm ci (Fedify), venv + pip (bovine)
+    python3 tests/interop/run.py             # PASS/FAIL line per scenario, then the count
+
+Starts on loopback, each on a free port: Cooperage (SQLite in a temp dir, one member `maria`),
+two Fedify peers (tests/interop/fedify/peer.mjs; one knocks with draft-cavage first like
+Mastodon, one with RFC 9421 first, Fedify's default), and runs bovine
+(tests/interop/bovine_peer.py) as a one-shot peer. Every process is killed at the end, also on
+failure or Ctrl-C. Logs stay in the temp dir when a scenario fails (its path is printed).
+
+Options: --setup (install the peers, then run), --only NAME (repeatable), --keep (keep the temp
+dir), --bin PATH (default target/debug/cooperage, or $COOPERAGE_BIN).
+
+To add a scenario: write a function `def name(w: World)` decorated with @scenario; raise
+Fail("why") (or use check/wait_for) when it does not hold. Helpers below make peers follow,
+post and report what they received.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+FEDIFY_DIR = os.path.join(HERE, "fedify")
+VENV = os.path.join(HERE, ".venv")
+VENV_PY = os.path.join(VENV, "bin", "python")
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+TOKEN = "interop-suite-admin-token-0123456789"
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, why):
+    if not cond:
+        raise Fail(why)
+
+
+def wait_for(what, probe, timeout=15.0, interval=0.1):
+    """Poll `probe()` until it returns something truthy; Fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            last = probe()
+        except Fail:
+            raise
+        except Exception as e:  # a peer not answering yet counts as "not yet"
+            last = f"{type(e).__name__}: {e}"
+            value = None
+        else:
+            value = last
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise Fail(f"timed out after {timeout:.0f}s waiting for {what} (last: {str(last)[:300]})")
+        time.sleep(interval)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, body=None, headers=None, timeout=30):
+    """JSON over HTTP; returns (status, parsed JSON or text)."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
+    if data is not None:
+        req.add_header("content-type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            status, raw = r.status, r.read()
+    except urllib.error.HTTPError as e:
+        status, raw = e.code, e.read()
+    text = raw.decode("utf-8", "replace")
+    try:
+        return status, json.loads(text)
+    except ValueError:
+        return status, text
+
+
+def as_list(v):
+    return v if isinstance(v, list) else [] if v is None else [v]
+
+
+def context_defines(context, term):
+    """Whether an inline part of a JSON-LD @context defines `term` (remote contexts: no)."""
+    return any(isinstance(c, dict) and term in c for c in as_list(context))
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes
+
+
+class Procs:
+    """Every process the suite starts; all are stopped by stop_all()."""
+
+    def __init__(self, logdir):
+        self.logdir = logdir
+        self.procs = []
+
+    def start(self, name, argv, env=None, cwd=None):
+        log = open(os.path.join(self.logdir, f"{name}.log"), "wb")
+        p = subprocess.Popen(
+            argv,
+            cwd=cwd or ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: we kill the group
+        )
+        p.name, p.logfile = name, log.name
+        self.procs.append(p)
+        return p
+
+    def stop_all(self):
+        for p in self.procs:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + 10
+        for p in self.procs:
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                p.wait()
+
+    def check_alive(self, p):
+        if p.poll() is not None:
+            raise Fail(f"{p.name} exited with {p.returncode}; see {p.logfile}:\n{tail(p.logfile)}")
+
+
+def tail(path, n=15):
+    try:
+        with open(path, "rb") as f:
+            lines = f.read().decode("utf-8", "replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join("    " + strip_ansi(line) for line in lines[-n:])
+
+
+def strip_ansi(s):
+    return re.sub(r"\x1b\[[0-9;]*m", "", s)
+
+
+# ---------------------------------------------------------------------------------------------
+# The world: Cooperage and its peers
+
+
+class Cooperage:
+    def __init__(self, procs, tmp, binary):
+        self.port = free_port()
+        self.base = f"http://localhost:{self.port}"
+        self.db = os.path.join(tmp, "cooperage.sqlite")
+        self.binary = binary
+        self.procs = procs
+        self.env = {
+            "COOPERAGE__HTTP__BIND": f"127.0.0.1:{self.port}",
+            "COOPERAGE__INSTANCE__DOMAIN": f"localhost:{self.port}",
+            "COOPERAGE__INSTANCE__COOP_HANDLE": "coop",
+            "COOPERAGE__DATABASE__URL": f"sqlite://{self.db}",
+            "COOPERAGE__ADMIN__API_TOKEN": TOKEN,
+            "COOPERAGE__DELIVERY__RETRY_INITIAL_SECONDS": "1",
+            "COOPERAGE__DELIVERY__POLL_INTERVAL_MS": "100",
+            "NO_COLOR": "1",
+        }
+        self.proc = None
+
+    def cli(self, *args):
+        r = subprocess.run(
+            [self.binary, *args], cwd=ROOT, env={**os.environ, **self.env},
+            capture_output=True, text=True, timeout=60,
+        )
+        if r.returncode != 0:
+            raise Fail(f"cooperage {' '.join(args)} exited {r.returncode}: {r.stderr.strip()}")
+        return r.stdout
+
+    def start(self):
+        self.cli("member", "add", "maria", "--name", "María")
+        self.proc = self.procs.start("cooperage", [self.binary, "serve"], env=self.env)
+
+    def wait_ready(self):
+        def up():
+            self.procs.check_alive(self.proc)
+            return http("GET", f"http://127.0.0.1:{self.port}/healthz", timeout=2)[0] == 200
+
+        wait_for("cooperage /healthz", up, timeout=30)
+
+    def actor(self, name):
+        return f"{self.base}/actors/{name}"
+
+    def admin(self, method, path, body=None):
+        status, out = http(method, f"http://127.0.0.1:{self.port}/api/v1/admin/{path}", body,
+                           {"authorization": f"Bearer {TOKEN}"})
+        check(200 <= status < 300, f"admin {method} {path} -> {status}: {out}")
+        return out
+
+    def remote_posts(self):
+        """Remote posts stored, by ap_id (no read API yet: read the SQLite file)."""
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = con.execute("SELECT ap_id, content FROM posts WHERE local = 0").fetchall()
+        finally:
+            con.close()
+        return dict(rows)
+
+    def log(self):
+        with open(self.proc.logfile, "rb") as f:
+            return strip_ansi(f.read().decode("utf-8", "replace"))
+
+
+class FedifyPeer:
+    def __init__(self, procs, name, first_knock):
+        self.port = free_port()
+        self.name = name
+        self.first_knock = first_knock
+        self.base = f"http://localhost:{self.port}"
+        self.actor = f"{self.base}/users/{name}"
+        self.procs = procs
+        self.proc = None
+
+    def start(self):
+        self.proc = self.procs.start(
+            f"fedify-{self.name}",
+            ["node", "peer.mjs", "--port", str(self.port), "--name", self.name,
+             "--first-knock", self.first_knock],
+            cwd=FEDIFY_DIR,
+        )
+
+    def wait_ready(self):
+        def up():
+            self.procs.check_alive(self.proc)
+            return self.get("health").get("ok")
+
+        wait_for(f"fedify peer {self.name}", up, timeout=30)
+
+    def get(self, what):
+        status, out = http("GET", f"http://127.0.0.1:{self.port}/_control/{what}", timeout=10)
+        check(status == 200, f"fedify {self.name} GET {what} -> {status}: {out}")
+        return out
+
+    def post(self, what, body):
+        status, out = http("POST", f"http://127.0.0.1:{self.port}/_control/{what}", body)
+        check(status == 200, f"fedify {self.name} {what} {body} -> {status}: {str(out)[:500]}")
+        return out
+
+    def received(self, type_=None):
+        return [a for a in self.get("received") if type_ is None or a["type"] == type_]
+
+    def outgoing_to(self, host_port):
+        return [r for r in self.get("outgoing") if f"//localhost:{host_port}/" in r["url"]
+                or f"//127.0.0.1:{host_port}/" in r["url"]]
+
+
+class World:
+    """What scenarios get: the running Cooperage (`coop`), Fedify peers and shared helpers."""
+
+    def __init__(self, procs, tmp, binary):
+        self.tmp = tmp
+        self.procs = procs
+        self.coop = Cooperage(procs, tmp, binary)
+        # Mastodon-like: draft-cavage first; and Fedify's default, RFC 9421 first.
+        self.fedify = FedifyPeer(procs, "alice", "draft-cavage-http-signatures-12")
+        self.fedify9421 = FedifyPeer(procs, "rita", "rfc9421")
+
+    def start(self):
+        self.coop.start()
+        self.fedify.start()
+        self.fedify9421.start()
+        for part in (self.coop, self.fedify, self.fedify9421):
+            part.wait_ready()
+
+    def follow(self, peer, target, timeout=15):
+        """`peer` follows `target` (an actor URL) and waits for the Accept Fedify verified."""
+        for f in peer.get("following"):
+            if f["target"] == target and f["accepted"]:
+                return f
+        sent = peer.post("follow", {"target": target})
+
+        def accepted():
+            return next((f for f in peer.get("following")
+                         if f["followId"] == sent["followId"] and f["accepted"]), None)
+
+        return wait_for(f"{peer.name}'s Follow of {target} to be accepted", accepted, timeout)
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios, in order; add one with @scenario.
+
+SCENARIOS = []
+
+
+def scenario(fn):
+    SCENARIOS.append(fn)
+    return fn
+
+
+@scenario
+def fedify_looks_up_actors(w: World):
+    """Fedify's lookupObject on the coop's and a member's actor URL (acct: needs https)."""
+    expected = {
+        "coop": ("Group", "coop", "Our Cooperative"),
+        "maria": ("Person", "maria", "María"),
+    }
+    for name, (type_, username, display) in expected.items():
+        url = w.coop.actor(name)
+        got = w.fedify.post("lookup", {"url": url})
+        check(got["isActor"] and got["type"] == type_, f"{url}: type {got['type']}, want {type_}")
+        check(got["id"] == url, f"{url}: id {got['id']}")
+        check(got["preferredUsername"] == username, f"{url}: preferredUsername {got['preferredUsername']}")
+        check(got["name"] == display, f"{url}: name {got['name']!r}, want {display!r}")
+        check(got["inbox"] == f"{url}/inbox", f"{url}: inbox {got['inbox']}")
+        check(got["sharedInbox"] == f"{w.coop.base}/inbox", f"{url}: sharedInbox {got['sharedInbox']}")
+        check(got["publicKeyId"] == f"{url}#main-key", f"{url}: publicKey id {got['publicKeyId']}")
+
+
+@scenario
+def fedify_follows_coop_and_member(w: World):
+    """Fedify (draft-cavage first) follows the coop and maria; it verifies each signed Accept."""
+    for name in ("coop", "maria"):
+        target = w.coop.actor(name)
+        f = w.follow(w.fedify, target)
+        accepts = [a for a in w.fedify.received("Accept") if a["objectId"] == f["followId"]]
+        check(accepts, f"no Accept of {f['followId']} recorded")
+        check(accepts[0]["actor"] == target, f"Accept actor {accepts[0]['actor']}, want {target}")
+
+
+@scenario
+def coop_post_reaches_fedify(w: World):
+    """The coop posts (admin API); Fedify parses the Note: content, hashtags, to/cc."""
+    w.follow(w.fedify, w.coop.actor("coop"))
+    marker = f"m{int(time.time() * 1000)}"
+    out = w.coop.admin("POST", "announcements",
+                       {"text": f"Interop check {marker} #interop #Coops", "author": "coop"})
+    post_id = out.get("id")
+
+    def arrived():
+        return next((a for a in w.fedify.received("Create")
+                     if a.get("note") and marker in (a["note"]["content"] or "")), None)
+
+    create = wait_for(f"Create(Note) {post_id} at Fedify", arrived)
+    note, raw = create["note"], create["raw"] or {}
+    check(post_id is None or note["id"] == post_id, f"note id {note['id']}, admin API said {post_id}")
+    check(note["attributedTo"] == w.coop.actor("coop"), f"attributedTo {note['attributedTo']}")
+    check(PUBLIC in note["to"], f"to {note['to']} lacks Public")
+    check(f"{w.coop.actor('coop')}/followers" in note["cc"], f"cc {note['cc']} lacks the followers")
+    tags = {t.lower() for t in note["hashtags"] if t}
+    if not {"#interop", "#coops"} <= tags:
+        sent = [t.get("name") for t in as_list((raw.get("object") or {}).get("tag"))
+                if isinstance(t, dict) and t.get("type") == "Hashtag"]
+        why = ""
+        if sent and not context_defines(raw.get("@context"), "Hashtag"):
+            why = (f"; Cooperage sent tag {sent} but its @context does not define `Hashtag` "
+                   "(not in the ActivityStreams context; Mastodon adds \"Hashtag\": \"as:Hashtag\"), "
+                   "so JSON-LD processors drop the tags")
+        raise Fail(f"Fedify parsed hashtags {note['hashtags']}, want #interop and #Coops{why}")
+
+
+@scenario
+def coop_follows_fedify_and_stores_its_note(w: World):
+    """The coop follows Fedify (admin API, by URL); Fedify accepts and posts a Note carrying a
+    FEP-8b32 proof and an LD signature; Cooperage stores it."""
+    peer = w.fedify
+    w.coop.admin("POST", "federation/follows", {"target": peer.actor})
+
+    def follow_in():
+        return next((a for a in peer.received("Follow")
+                     if a["actor"] == w.coop.actor("coop") and a["objectId"] == peer.actor), None)
+
+    wait_for("the coop's Follow at Fedify", follow_in)
+
+    def accept_delivered():
+        return next((r for r in peer.outgoing_to(w.coop.port)
+                     if (r.get("activity") or {}).get("type") == "Accept"
+                     and isinstance(r["status"], int) and 200 <= r["status"] < 300), None)
+
+    wait_for("Fedify's Accept delivered to Cooperage (2xx)", accept_delivered)
+
+    content = f"<p>Hello from Fedify {int(time.time() * 1000)}</p>"
+    note_id = peer.post("post", {"content": content})["noteId"]
+    stored = wait_for(f"{note_id} stored by Cooperage",
+                      lambda: w.coop.remote_posts().get(note_id))
+    check(stored == content, f"stored content {stored!r}, sent {content!r}")
+    create = [r for r in peer.outgoing_to(w.coop.port)
+              if (r.get("activity") or {}).get("id") == f"{note_id}/activity"]
+    check(create, "Fedify's POST of the Create was not recorded")
+    check(create[-1]["hasProof"] and create[-1]["hasLdSignature"],
+          f"the Create carried proof={create[-1]['hasProof']} "
+          f"LD signature={create[-1]['hasLdSignature']}: proof/signature not exercised")
+
+
+@scenario
+def rfc9421_first_knock_accepted(w: World):
+    """Fedify with RFC 9421 first (its default) follows the coop and posts to it: every POST
+    is accepted on the first knock, no 400/401 and no draft-cavage fallback."""
+    peer = w.fedify9421
+    w.follow(peer, w.coop.actor("coop"))
+    content = f"<p>RFC 9421 knock {int(time.time() * 1000)}</p>"
+    note_id = peer.post("post", {"content": content, "to": [w.coop.actor("coop")]})["noteId"]
+    wait_for(f"{note_id} stored by Cooperage", lambda: w.coop.remote_posts().get(note_id))
+    posts = [r for r in peer.outgoing_to(w.coop.port) if r["method"] == "POST"]
+    check(len(posts) >= 2, f"expected the Follow and the Create POSTs, saw {posts}")
+    bad = [r for r in posts if r["scheme"] != "rfc9421" or r["status"] in (400, 401)]
+    check(not bad, "not accepted on the RFC 9421 first knock: " + "; ".join(
+        f"{(r.get('activity') or {}).get('type')} {r['url']} {r['scheme']} -> {r['status']}"
+        for r in bad))
+
+
+@scenario
+def bovine_signed_fetch_follow_and_accept(w: World):
+    """bovine: signed GETs of the coop and a member, a signed Follow, and bovine's own verifier
+    accepts the HTTP signature of the coop's Accept."""
+    check(os.path.exists(VENV_PY), f"{VENV_PY} missing: run with --setup")
+    r = subprocess.run(
+        [VENV_PY, os.path.join(HERE, "bovine_peer.py"), "--port", str(free_port()),
+         "--coop", w.coop.actor("coop"), "--member", w.coop.actor("maria")],
+        capture_output=True, text=True, timeout=90,
+        cwd=w.tmp,  # bovine writes its JSON-LD cache (a SQLite file) into the working directory
+    )
+    with open(os.path.join(w.tmp, "bovine.log"), "w") as f:
+        f.write(r.stdout + "\n" + r.stderr)
+    try:
+        out = json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise Fail(f"bovine peer exited {r.returncode} without a result: {r.stderr.strip()[-500:]}")
+    steps = out.get("steps", {})
+    check("error" not in out, f"bovine: {out.get('error')} (steps so far: {json.dumps(steps)[:400]})")
+    check(steps.get("get_coop", {}).get("type") == "Group", f"coop fetched as {steps.get('get_coop')}")
+    check(steps.get("get_member", {}).get("type") == "Person", f"member fetched as {steps.get('get_member')}")
+    acc = steps.get("accept", {})
+    check(acc.get("verified_signer") == w.coop.actor("coop"),
+          f"bovine did not verify the Accept's signature as the coop's: {acc}")
+    check(out.get("ok"), f"bovine: {json.dumps(steps)[:500]}")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def setup():
+    """Install the peers, pinned: Fedify from package-lock.json, bovine from requirements.txt."""
+    print("==> interop setup: npm ci (Fedify)", file=sys.stderr, flush=True)
+    subprocess.run(["npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+                   cwd=FEDIFY_DIR, check=True)
+    print("==> interop setup: venv + pip (bovine)", file=sys.stderr, flush=True)
+    if not os.path.exists(VENV_PY):
+        subprocess.run([sys.executable, "-m", "venv", VENV], check=True)
+    subprocess.run([VENV_PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "-r", os.path.join(HERE, "requirements.txt")], check=True)
+
+
+def dump_peers(w, tmp):
+    """What each Fedify peer saw, as JSON next to the logs (best effort)."""
+    for peer in (w.fedify, w.fedify9421) if w else ():
+        for what in ("received", "outgoing", "following"):
+            try:
+                with open(os.path.join(tmp, f"fedify-{peer.name}.{what}.json"), "w") as f:
+                    json.dump(peer.get(what), f, indent=1)
+            except Exception:
+                pass
+
+
+def interrupted(*_):
+    raise KeyboardInterrupt
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Cooperage interop suite")
+    ap.add_argument("--setup", action="store_true", help="install the peers first")
+    ap.add_argument("--only", action="append", help="run only these scenarios")
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, SQLite)")
+    ap.add_argument("--bin", default=os.environ.get("COOPERAGE_BIN",
+                                                    os.path.join(ROOT, "target", "debug", "cooperage")))
+    args = ap.parse_args()
+
+    if args.setup:
+        setup()
+    if not os.path.isfile(args.bin):
+        sys.exit(f"{args.bin} missing: run `cargo build --bin cooperage` first")
+    if not os.path.isdir(os.path.join(FEDIFY_DIR, "node_modules", "@fedify", "fedify")):
+        sys.exit("Fedify is not installed: run with --setup (npm ci in tests/interop/fedify)")
+
+    selected = [s for s in SCENARIOS if not args.only or s.__name__ in args.only]
+    # SIGTERM (CI timeout, kill) unwinds like Ctrl-C, so `finally` tears everything down.
+    signal.signal(signal.SIGTERM, interrupted)
+    tmp = tempfile.mkdtemp(prefix="cooperage-interop-")
+    procs = Procs(tmp)
+    w = None
+    passed = failed = 0
+    started = time.monotonic()
+    try:
+        w = World(procs, tmp, os.path.abspath(args.bin))
+        try:
+            w.start()
+        except Exception as e:  # Fail, or e.g. node missing (OSError)
+            print(f"# setup failed: {e}", file=sys.stderr, flush=True)
+            for fn in selected:
+                print(f"FAIL {fn.__name__}: setup failed ({str(e).splitlines()[0]})", flush=True)
+            failed, selected = len(selected), []
+        else:
+            print(f"# started cooperage :{w.coop.port}, fedify alice :{w.fedify.port} "
+                  f"(cavage first), rita :{w.fedify9421.port} (rfc9421 first) "
+                  f"in {time.monotonic() - started:.1f}s", file=sys.stderr, flush=True)
+        for fn in selected:
+            t0 = time.monotonic()
+            try:
+                fn(w)
+            except Fail as e:
+                failed += 1
+                print(f"FAIL {fn.__name__}: {e}", flush=True)
+            except Exception as e:
+                failed += 1
+                print(f"FAIL {fn.__name__}: {type(e).__name__}: {e}", flush=True)
+            else:
+                passed += 1
+                print(f"PASS {fn.__name__}", flush=True)
+            print(f"#   {fn.__name__}: {time.monotonic() - t0:.1f}s", file=sys.stderr, flush=True)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        failed += 1
+    finally:
+        if failed or args.keep:
+            dump_peers(w, tmp)
+        procs.stop_all()
+        if failed or args.keep:
+            print(f"# logs and database kept in {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(f"{passed} passed, {failed} failed", flush=True)
+    print(f"# total {time.monotonic() - started:.1f}s", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
