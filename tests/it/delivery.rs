@@ -65,6 +65,109 @@ backend_tests! {
         assert!(creates[0].signature_verified, "{:?}", creates[0].signature_error);
         coop.stop().await;
     }
+
+    // A 4xx other than 401/408/429 is a permanent failure: one attempt, no retry.
+    async fn a_refused_delivery_fails_for_good(db) {
+        let coop = TestInstance::start(&db).await;
+        let peer = MastodonPeer::start(None).await;
+        peer_follows(&peer, &coop).await;
+        peer.set_inbox_status(422);
+        let note = operations::publish_note(coop.federation(), "coop", "Nope").await.unwrap();
+        let create = format!("{note}/activity");
+        wait_for("the delivery to fail", DEADLINE, || async {
+            (delivery_states(&coop, &create).await == ["failed"]).then_some(())
+        })
+        .await;
+        let queue = coop.query(deliveries::queue_by_host).await;
+        assert!(queue[0].last_error.as_deref().unwrap_or_default().contains("422"), "{queue:?}");
+        assert_eq!(peer.received_of_type("Create").len(), 1, "no second attempt");
+        coop.stop().await;
+    }
+
+    // 503 with Retry-After is retried; the retry succeeds once the peer recovers.
+    async fn a_busy_peer_gets_the_delivery_on_a_retry(db) {
+        let coop = TestInstance::start(&db).await;
+        let peer = MastodonPeer::start(None).await;
+        peer_follows(&peer, &coop).await;
+        peer.set_inbox_status(503);
+        let note = operations::publish_note(coop.federation(), "coop", "Later").await.unwrap();
+        let create = format!("{note}/activity");
+        wait_for("a refused attempt", DEADLINE, || async { (!peer.received_of_type("Create").is_empty()).then_some(()) }).await;
+        peer.set_inbox_status(202);
+        wait_for("the retry to succeed", DEADLINE, || async {
+            (delivery_states(&coop, &create).await == ["done"]).then_some(())
+        })
+        .await;
+        assert!(peer.received_of_type("Create").len() >= 2, "refused once, then delivered");
+        coop.stop().await;
+    }
+
+    // 410 from a follower's own inbox: that follower is gone.
+    async fn a_gone_follower_is_removed(db) {
+        let coop = TestInstance::start(&db).await;
+        let peer = MastodonPeer::start_without_shared_inbox().await;
+        peer_follows(&peer, &coop).await;
+        peer.set_inbox_status(410);
+        let note = operations::publish_note(coop.federation(), "coop", "Anyone there?").await.unwrap();
+        let create = format!("{note}/activity");
+        wait_for("the delivery to fail", DEADLINE, || async {
+            (delivery_states(&coop, &create).await == ["failed"]).then_some(())
+        })
+        .await;
+        let followers = coop
+            .query(|conn| {
+                let coop = cooperage_db::actors::local_by_username(conn, "coop")?.expect("coop");
+                cooperage_db::follows::count_followers(conn, coop.id)
+            })
+            .await;
+        assert_eq!(followers, 0);
+        coop.stop().await;
+    }
+
+    // A host that keeps failing is skipped, until it contacts us again.
+    async fn an_unreachable_host_is_skipped_until_it_calls_again(db) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut config = TestInstance::config(&db, listener.local_addr().unwrap().port());
+        config.delivery.unreachable_after_hours = 0; // the first failure marks it
+        let coop = TestInstance::start_with(config, listener).await;
+        let peer = MastodonPeer::start(None).await;
+        peer_follows(&peer, &coop).await;
+        peer.set_inbox_status(503);
+        let note = operations::publish_note(coop.federation(), "coop", "Hello?").await.unwrap();
+        let create = format!("{note}/activity");
+        let host = peer.domain();
+        wait_for("the host to be marked unreachable", DEADLINE, || {
+            let host = host.clone();
+            let coop = &coop;
+            async move {
+                let row = coop.query(move |conn| cooperage_db::hosts::get(conn, &host)).await;
+                row.filter(|h| h.unreachable).map(|_| ())
+            }
+        })
+        .await;
+        // Due or not, nothing for that host is handed to a worker now.
+        let claimable = coop
+            .query(|conn| {
+                let later = cooperage_db::now() + chrono::TimeDelta::hours(1);
+                deliveries::claim(conn, "probe", later, later, 100)
+            })
+            .await;
+        assert!(claimable.is_empty(), "{claimable:?}");
+
+        // The peer talks to us (any verified activity): deliveries resume.
+        peer.set_inbox_status(202);
+        let like = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": peer.new_id(), "type": "Like", "actor": peer.actor_id(), "object": note,
+        });
+        let (status, _) = peer.post(&format!("{}/inbox", coop.base), &like).await;
+        assert_eq!(status, 202);
+        wait_for("the delivery to complete", DEADLINE, || async {
+            (delivery_states(&coop, &create).await == ["done"]).then_some(())
+        })
+        .await;
+        coop.stop().await;
+    }
 }
 
 // Done-when 6: two delivery workers (two `cooperage` instances) on one PostgreSQL database

@@ -100,6 +100,15 @@ impl FederationContext {
         &self.inner.signers
     }
 
+    /// Forgets when a host was last seen, so that its next request is written through.
+    pub fn forget_host_seen(&self, host: &str) {
+        self.inner
+            .hosts_seen
+            .lock()
+            .expect("hosts seen")
+            .remove(host);
+    }
+
     /// A host sent us a verified activity: it is reachable. Written at most once a minute
     /// per host, to keep the inbox's hot path free of needless writes.
     pub async fn note_host_seen(&self, host: &str) {

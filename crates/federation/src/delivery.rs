@@ -181,15 +181,21 @@ async fn deliver(context: &FederationContext, token: &str, delivery: Claimed) {
             if success {
                 cooperage_db::hosts::record_success(conn, &host)?;
             } else if matches!(outcome, Outcome::Retry { .. }) {
-                cooperage_db::hosts::record_failure(conn, &host, unreachable_after)?;
+                return cooperage_db::hosts::record_failure(conn, &host, unreachable_after);
             }
-            Ok(())
+            Ok(false)
         })
         .await;
-    if let Err(error) = recorded {
+    match recorded {
+        Ok(true) => {
+            tracing::warn!(host = %delivery.host, "host unreachable: deliveries wait until it contacts us");
+            // Its next verified request must clear the mark at once, not a minute later.
+            context.forget_host_seen(&delivery.host);
+        }
+        Ok(false) => {}
         // The lease runs out and the delivery is tried again: at worst a duplicate, which the
         // receiver drops by activity id.
-        tracing::error!(%error, "cannot record delivery outcome");
+        Err(error) => tracing::error!(%error, "cannot record delivery outcome"),
     }
 }
 

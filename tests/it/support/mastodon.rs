@@ -33,6 +33,10 @@ pub struct Delivery {
 
 struct PeerState {
     base: String,
+    /// What the inbox answers (202 normally; tests set failures).
+    inbox_status: std::sync::atomic::AtomicU16,
+    /// Whether the actor advertises a shared inbox (Mastodon does; GoToSocial does not).
+    shared_inbox: bool,
     username: String,
     public_pem: String,
     received: Mutex<Vec<Delivery>>,
@@ -51,13 +55,27 @@ impl MastodonPeer {
     /// Starts the peer on a free port (or on `port`, to come back after a stop).
     pub async fn start(port: Option<u16>) -> Self {
         let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("rsa key");
-        Self::start_with_key(port, Arc::new(key), Vec::new()).await
+        Self::start_with_key(port, Arc::new(key), Vec::new(), true).await
+    }
+
+    /// A peer whose actor has no shared inbox: everything goes to its personal inbox.
+    pub async fn start_without_shared_inbox() -> Self {
+        let key = RsaPrivateKey::new(&mut rand::thread_rng(), 2048).expect("rsa key");
+        Self::start_with_key(None, Arc::new(key), Vec::new(), false).await
+    }
+
+    /// Makes the inbox answer `status` from now on (it still records what arrives).
+    pub fn set_inbox_status(&self, status: u16) {
+        self.state
+            .inbox_status
+            .store(status, std::sync::atomic::Ordering::SeqCst);
     }
 
     async fn start_with_key(
         port: Option<u16>,
         key: Arc<RsaPrivateKey>,
         received: Vec<Delivery>,
+        shared_inbox: bool,
     ) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port.unwrap_or(0)))
             .await
@@ -68,6 +86,8 @@ impl MastodonPeer {
             .expect("pem");
         let state = Arc::new(PeerState {
             base: format!("http://localhost:{port}"),
+            inbox_status: std::sync::atomic::AtomicU16::new(202),
+            shared_inbox,
             username: "alice".into(),
             public_pem,
             received: Mutex::new(received),
@@ -110,7 +130,7 @@ impl MastodonPeer {
             match TcpListener::bind(("127.0.0.1", port)).await {
                 Ok(probe) => {
                     drop(probe);
-                    return Self::start_with_key(Some(port), key, received).await;
+                    return Self::start_with_key(Some(port), key, received, true).await;
                 }
                 Err(_) if std::time::Instant::now() < deadline => {
                     tokio::time::sleep(std::time::Duration::from_millis(20)).await
@@ -261,7 +281,7 @@ pub async fn send(http: &reqwest::Client, request: SignedPost) -> (u16, String) 
 
 async fn actor(State(state): State<Arc<PeerState>>) -> Response {
     let id = format!("{}/users/{}", state.base, state.username);
-    let body = json!({
+    let mut body = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
         "id": id,
         "type": "Person",
@@ -273,6 +293,9 @@ async fn actor(State(state): State<Arc<PeerState>>) -> Response {
         "endpoints": { "sharedInbox": format!("{}/inbox", state.base) },
         "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": state.public_pem },
     });
+    if !state.shared_inbox {
+        body.as_object_mut().unwrap().remove("endpoints");
+    }
     (
         [("content-type", "application/activity+json; charset=utf-8")],
         Json(body),
@@ -285,7 +308,7 @@ async fn inbox(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     body: Bytes,
-) -> StatusCode {
+) -> Response {
     let verdict = verify(&state, "post", uri.path(), &headers, &body).await;
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     state.received.lock().unwrap().push(Delivery {
@@ -294,7 +317,12 @@ async fn inbox(
         signature_verified: verdict.is_ok(),
         signature_error: verdict.err(),
     });
-    StatusCode::ACCEPTED
+    let status =
+        StatusCode::from_u16(state.inbox_status.load(std::sync::atomic::Ordering::SeqCst)).unwrap();
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        return (status, [("retry-after", "1")], "busy").into_response();
+    }
+    (status, "").into_response()
 }
 
 /// Verifies a draft-cavage signature the way Mastodon does: Digest, then the signature over the
