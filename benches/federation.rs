@@ -6,7 +6,8 @@
 //!    until all 10 have stored it.
 //!
 //! Run: `COOPERAGE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench federation`
-//! Optional: `BENCH_INBOX_POSTS` (default 20000), `BENCH_CONCURRENCY` (default 64).
+//! Optional: `BENCH_INBOX_POSTS` (default 20000), `BENCH_CONCURRENCY` (default 64),
+//! `BENCH_BACKENDS=sqlite` (SQLite only), `BENCH_SKIP_FANOUT=1`.
 
 #[path = "../tests/it/support/mod.rs"]
 #[macro_use]
@@ -37,7 +38,8 @@ async fn main() {
     let posts = env_usize("BENCH_INBOX_POSTS", 20_000);
     let concurrency = env_usize("BENCH_CONCURRENCY", 64);
     let mut backends = vec![("SQLite", TestDb::sqlite as fn() -> TestDb)];
-    if std::env::var(support::db::POSTGRES_ENV).is_ok() {
+    let only_sqlite = std::env::var("BENCH_BACKENDS").is_ok_and(|b| b == "sqlite");
+    if std::env::var(support::db::POSTGRES_ENV).is_ok() && !only_sqlite {
         backends.push(("PostgreSQL", || TestDb::postgres().expect("PostgreSQL")));
     }
     println!(
@@ -47,8 +49,10 @@ async fn main() {
     for (name, make_db) in &backends {
         inbox_throughput(name, *make_db, posts, concurrency).await;
     }
-    for (name, make_db) in &backends {
-        fan_out(name, *make_db).await;
+    if std::env::var("BENCH_SKIP_FANOUT").is_err() {
+        for (name, make_db) in &backends {
+            fan_out(name, *make_db).await;
+        }
     }
 }
 

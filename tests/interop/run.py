@@ -8,8 +8,11 @@
 Starts on loopback, each on a free port: Cooperage (SQLite in a temp dir, one member `maria`),
 two Fedify peers (tests/interop/fedify/peer.mjs; one knocks with draft-cavage first like
 Mastodon, one with RFC 9421 first, Fedify's default), and runs bovine
-(tests/interop/bovine_peer.py) as a one-shot peer. Every process is killed at the end, also on
-failure or Ctrl-C. Logs stay in the temp dir when a scenario fails (its path is printed).
+(tests/interop/bovine_peer.py) as a one-shot peer. For acct: handles, which Fedify resolves by
+WebFinger over https only, a second Cooperage serves TLS (its own SQLite, a `localhost`
+certificate from a throw-away CA made with the openssl CLI) and a third Fedify peer trusts that
+CA (NODE_EXTRA_CA_CERTS). Every process is killed at the end, also on failure or Ctrl-C. Logs
+stay in the temp dir when a scenario fails (its path is printed).
 
 Options: --setup (install the peers, then run), --only NAME (repeatable), --keep (keep the temp
 dir), --bin PATH (default target/debug/cooperage, or $COOPERAGE_BIN).
@@ -27,11 +30,13 @@ import shutil
 import signal
 import socket
 import sqlite3
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -79,14 +84,14 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http(method, url, body=None, headers=None, timeout=30):
-    """JSON over HTTP; returns (status, parsed JSON or text)."""
+def http(method, url, body=None, headers=None, timeout=30, context=None):
+    """JSON over HTTP(S); returns (status, parsed JSON or text). `context`: an SSLContext."""
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
     if data is not None:
         req.add_header("content-type", "application/json")
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
             status, raw = r.status, r.read()
     except urllib.error.HTTPError as e:
         status, raw = e.code, e.read()
@@ -169,14 +174,73 @@ def strip_ansi(s):
 
 
 # ---------------------------------------------------------------------------------------------
+# A throw-away CA for the TLS Cooperage
+
+
+class TestCA:
+    """A CA and a `localhost` server certificate it signed, made with the openssl CLI in `dir`.
+
+    The server certificate is a leaf (CA:FALSE, serverAuth, SAN DNS:localhost) signed by the CA:
+    rustls clients refuse a self-signed certificate as an end entity (CaUsedAsEndEntity).
+    Clients trust `ca` (Node: NODE_EXTRA_CA_CERTS; Python: ssl_context())."""
+
+    def __init__(self, dir):
+        self.dir = dir
+        self.ca = os.path.join(dir, "ca.pem")
+        self.cert = os.path.join(dir, "localhost.pem")
+        self.key = os.path.join(dir, "localhost.key")
+
+    def create(self):
+        os.makedirs(self.dir, exist_ok=True)
+        ca_key = os.path.join(self.dir, "ca.key")
+        csr = os.path.join(self.dir, "localhost.csr")
+        ext = os.path.join(self.dir, "localhost.ext")
+        with open(ext, "w") as f:
+            f.write("subjectAltName = DNS:localhost\n"
+                    "basicConstraints = critical, CA:FALSE\n"
+                    "keyUsage = critical, digitalSignature\n"
+                    "extendedKeyUsage = serverAuth\n"
+                    "subjectKeyIdentifier = hash\n"
+                    "authorityKeyIdentifier = keyid, issuer\n")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        self._openssl("req", "-x509", *ec, "-keyout", ca_key, "-out", self.ca, "-days", "2",
+                      "-subj", "/CN=Cooperage interop throw-away CA",
+                      "-addext", "basicConstraints = critical, CA:TRUE",
+                      "-addext", "keyUsage = critical, keyCertSign, cRLSign")
+        self._openssl("req", *ec, "-keyout", self.key, "-out", csr, "-subj", "/CN=localhost")
+        self._openssl("x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", ca_key,
+                      "-set_serial", str(int.from_bytes(os.urandom(8), "big")),
+                      "-days", "2", "-extfile", ext, "-out", self.cert)
+
+    def _openssl(self, *args):
+        try:
+            r = subprocess.run(["openssl", *args], capture_output=True, text=True, timeout=30)
+        except OSError as e:
+            raise Fail(f"cannot run openssl (needed for the TLS Cooperage): {e}")
+        if r.returncode != 0:
+            raise Fail(f"openssl {' '.join(args[:2])} exited {r.returncode}: {r.stderr.strip()[-500:]}")
+
+    def ssl_context(self):
+        return ssl.create_default_context(cafile=self.ca)
+
+
+# ---------------------------------------------------------------------------------------------
 # The world: Cooperage and its peers
 
 
 class Cooperage:
-    def __init__(self, procs, tmp, binary):
+    """One `cooperage serve`; with `tls` (a TestCA), it speaks https itself and all its URLs
+    (actor ids, WebFinger links) are https, even in federation debug mode."""
+
+    def __init__(self, procs, dir, binary, name="cooperage", tls=None):
+        os.makedirs(dir, exist_ok=True)
+        self.name = name
+        self.tls = tls
         self.port = free_port()
-        self.base = f"http://localhost:{self.port}"
-        self.db = os.path.join(tmp, "cooperage.sqlite")
+        self.base = f"{'https' if tls else 'http'}://localhost:{self.port}"
+        # Where the suite itself talks to it: the certificate names localhost, not 127.0.0.1.
+        self.local = self.base if tls else f"http://127.0.0.1:{self.port}"
+        self.db = os.path.join(dir, "cooperage.sqlite")
         self.binary = binary
         self.procs = procs
         self.env = {
@@ -189,7 +253,15 @@ class Cooperage:
             "COOPERAGE__DELIVERY__POLL_INTERVAL_MS": "100",
             "NO_COLOR": "1",
         }
+        if tls:
+            self.env["COOPERAGE__HTTP__TLS_CERT"] = tls.cert
+            self.env["COOPERAGE__HTTP__TLS_KEY"] = tls.key
         self.proc = None
+
+    def http(self, method, path, body=None, headers=None, timeout=30):
+        """A request of the suite's own to this Cooperage (trusting the test CA if TLS)."""
+        return http(method, f"{self.local}{path}", body, headers, timeout,
+                    context=self.tls.ssl_context() if self.tls else None)
 
     def cli(self, *args):
         r = subprocess.run(
@@ -202,21 +274,21 @@ class Cooperage:
 
     def start(self):
         self.cli("member", "add", "maria", "--name", "María")
-        self.proc = self.procs.start("cooperage", [self.binary, "serve"], env=self.env)
+        self.proc = self.procs.start(self.name, [self.binary, "serve"], env=self.env)
 
     def wait_ready(self):
         def up():
             self.procs.check_alive(self.proc)
-            return http("GET", f"http://127.0.0.1:{self.port}/healthz", timeout=2)[0] == 200
+            return self.http("GET", "/healthz", timeout=2)[0] == 200
 
-        wait_for("cooperage /healthz", up, timeout=30)
+        wait_for(f"{self.name} {self.local}/healthz", up, timeout=30)
 
     def actor(self, name):
         return f"{self.base}/actors/{name}"
 
     def admin(self, method, path, body=None):
-        status, out = http(method, f"http://127.0.0.1:{self.port}/api/v1/admin/{path}", body,
-                           {"authorization": f"Bearer {TOKEN}"})
+        status, out = self.http(method, f"/api/v1/admin/{path}", body,
+                                {"authorization": f"Bearer {TOKEN}"})
         check(200 <= status < 300, f"admin {method} {path} -> {status}: {out}")
         return out
 
@@ -235,10 +307,11 @@ class Cooperage:
 
 
 class FedifyPeer:
-    def __init__(self, procs, name, first_knock):
+    def __init__(self, procs, name, first_knock, env=None):
         self.port = free_port()
         self.name = name
         self.first_knock = first_knock
+        self.env = env
         self.base = f"http://localhost:{self.port}"
         self.actor = f"{self.base}/users/{name}"
         self.procs = procs
@@ -249,6 +322,7 @@ class FedifyPeer:
             f"fedify-{self.name}",
             ["node", "peer.mjs", "--port", str(self.port), "--name", self.name,
              "--first-knock", self.first_knock],
+            env=self.env,
             cwd=FEDIFY_DIR,
         )
 
@@ -269,6 +343,24 @@ class FedifyPeer:
         check(status == 200, f"fedify {self.name} {what} {body} -> {status}: {str(out)[:500]}")
         return out
 
+    def explained(self, what, body, doing):
+        """Like post(), but on failure Fail with the first line of the error and the requests
+        Fedify made meanwhile (WebFinger, actor, inbox) and how each ended, e.g. a certificate it
+        did not trust."""
+        before = len(self.get("outgoing"))
+        status, out = http("POST", f"http://127.0.0.1:{self.port}/_control/{what}", body)
+        if status == 200:
+            return out
+        error = out.get("error", out) if isinstance(out, dict) else out
+        tried = "; ".join(f"{r['method']} {r['url']} -> {r['status']}"
+                          for r in self.get("outgoing")[before:])
+        raise Fail(f"Fedify {self.name} could not {doing}: "
+                   f"{str(error).splitlines()[0][:200]}; its requests: {tried or 'none'}")
+
+    def lookup(self, identifier):
+        """lookupObject(identifier): an actor URL or a handle."""
+        return self.explained("lookup", {"url": identifier}, f"look up {identifier}")
+
     def received(self, type_=None):
         return [a for a in self.get("received") if type_ is None or a["type"] == type_]
 
@@ -287,13 +379,35 @@ class World:
         # Mastodon-like: draft-cavage first; and Fedify's default, RFC 9421 first.
         self.fedify = FedifyPeer(procs, "alice", "draft-cavage-http-signatures-12")
         self.fedify9421 = FedifyPeer(procs, "rita", "rfc9421")
+        # The https world, for acct: handles: a Cooperage with TLS, and a Fedify peer (its
+        # default, RFC 9421 first) that trusts the throw-away CA.
+        self.ca = TestCA(os.path.join(tmp, "tls"))
+        self.coop_tls = Cooperage(procs, os.path.join(tmp, "tls"), binary, "cooperage-tls", self.ca)
+        self.fedify_tls = FedifyPeer(procs, "tess", "rfc9421", {"NODE_EXTRA_CA_CERTS": self.ca.ca})
+        self.tls_error = None  # why the https world did not start; only its scenarios fail
 
     def start(self):
         self.coop.start()
         self.fedify.start()
         self.fedify9421.start()
+        try:
+            self.ca.create()
+            self.coop_tls.start()
+            self.fedify_tls.start()
+        except Fail as e:
+            self.tls_error = str(e)
         for part in (self.coop, self.fedify, self.fedify9421):
             part.wait_ready()
+        if self.tls_error is None:
+            try:
+                self.coop_tls.wait_ready()
+                self.fedify_tls.wait_ready()
+            except Fail as e:
+                self.tls_error = str(e)
+
+    def need_tls(self):
+        check(self.tls_error is None, f"the TLS Cooperage or its Fedify peer did not start: "
+                                      f"{self.tls_error}")
 
     def follow(self, peer, target, timeout=15):
         """`peer` follows `target` (an actor URL) and waits for the Accept Fedify verified."""
@@ -320,23 +434,52 @@ def scenario(fn):
     return fn
 
 
+EXPECTED_ACTORS = {  # name -> (type, preferredUsername, name)
+    "coop": ("Group", "coop", "Our Cooperative"),
+    "maria": ("Person", "maria", "María"),
+}
+
+
+def check_actor(got, asked, coop, name):
+    """What Fedify's lookupObject(`asked`) returned is `coop`'s actor `name`."""
+    type_, username, display = EXPECTED_ACTORS[name]
+    url = coop.actor(name)
+    check(got["isActor"] and got["type"] == type_, f"{asked}: type {got['type']}, want {type_}")
+    check(got["id"] == url, f"{asked}: id {got['id']}, want {url}")
+    check(got["preferredUsername"] == username, f"{asked}: preferredUsername {got['preferredUsername']}")
+    check(got["name"] == display, f"{asked}: name {got['name']!r}, want {display!r}")
+    check(got["inbox"] == f"{url}/inbox", f"{asked}: inbox {got['inbox']}, want {url}/inbox")
+    check(got["sharedInbox"] == f"{coop.base}/inbox", f"{asked}: sharedInbox {got['sharedInbox']}")
+    check(got["publicKeyId"] == f"{url}#main-key", f"{asked}: publicKey id {got['publicKeyId']}")
+
+
 @scenario
 def fedify_looks_up_actors(w: World):
-    """Fedify's lookupObject on the coop's and a member's actor URL (acct: needs https)."""
-    expected = {
-        "coop": ("Group", "coop", "Our Cooperative"),
-        "maria": ("Person", "maria", "María"),
-    }
-    for name, (type_, username, display) in expected.items():
+    """Fedify's lookupObject on the coop's and a member's actor URL (plain http)."""
+    for name in EXPECTED_ACTORS:
         url = w.coop.actor(name)
-        got = w.fedify.post("lookup", {"url": url})
-        check(got["isActor"] and got["type"] == type_, f"{url}: type {got['type']}, want {type_}")
-        check(got["id"] == url, f"{url}: id {got['id']}")
-        check(got["preferredUsername"] == username, f"{url}: preferredUsername {got['preferredUsername']}")
-        check(got["name"] == display, f"{url}: name {got['name']!r}, want {display!r}")
-        check(got["inbox"] == f"{url}/inbox", f"{url}: inbox {got['inbox']}")
-        check(got["sharedInbox"] == f"{w.coop.base}/inbox", f"{url}: sharedInbox {got['sharedInbox']}")
-        check(got["publicKeyId"] == f"{url}#main-key", f"{url}: publicKey id {got['publicKeyId']}")
+        check_actor(w.fedify.lookup(url), url, w.coop, name)
+
+
+@scenario
+def fedify_looks_up_actors_by_handle(w: World):
+    """Over TLS: Fedify resolves acct:coop@localhost:<port>, acct:maria@localhost:<port> and
+    @coop@localhost:<port> by WebFinger (https only, port kept) and gets the https actors."""
+    w.need_tls()
+    coop, peer = w.coop_tls, w.fedify_tls
+    check(coop.base == f"https://localhost:{coop.port}", f"the TLS Cooperage's base is {coop.base}")
+    for handle, name in ((f"acct:coop@localhost:{coop.port}", "coop"),
+                         (f"acct:maria@localhost:{coop.port}", "maria"),
+                         (f"@coop@localhost:{coop.port}", "coop")):
+        before = len(peer.get("outgoing"))
+        check_actor(peer.lookup(handle), handle, coop, name)
+        # It went through WebFinger, over https, on the port (not a guessed actor URL).
+        acct = urllib.parse.quote(f"acct:{name}@localhost:{coop.port}", safe="")
+        webfinger = f"https://localhost:{coop.port}/.well-known/webfinger?resource={acct}"
+        made = peer.get("outgoing")[before:]
+        check(any(r["url"] == webfinger and r["status"] == 200 for r in made),
+              f"{handle}: no GET {webfinger} -> 200 among Fedify's requests: "
+              + "; ".join(f"{r['method']} {r['url']} -> {r['status']}" for r in made))
 
 
 @scenario
@@ -348,6 +491,27 @@ def fedify_follows_coop_and_member(w: World):
         accepts = [a for a in w.fedify.received("Accept") if a["objectId"] == f["followId"]]
         check(accepts, f"no Accept of {f['followId']} recorded")
         check(accepts[0]["actor"] == target, f"Accept actor {accepts[0]['actor']}, want {target}")
+
+
+@scenario
+def fedify_follows_tls_coop_by_handle(w: World):
+    """Fedify follows the TLS coop by its acct: handle; the signed Accept (its key fetched over
+    https) is verified."""
+    w.need_tls()
+    coop, peer = w.coop_tls, w.fedify_tls
+    handle = f"acct:coop@localhost:{coop.port}"
+    sent = peer.explained("follow", {"target": handle}, f"follow {handle}")
+    check(sent["target"] == coop.actor("coop"), f"{handle} resolved to {sent['target']}")
+
+    def accepted():
+        return next((f for f in peer.get("following")
+                     if f["followId"] == sent["followId"] and f["accepted"]), None)
+
+    wait_for(f"{peer.name}'s Follow of {handle} to be accepted", accepted)
+    posts = [r for r in peer.outgoing_to(coop.port) if r["method"] == "POST"]
+    check(posts and all(r["url"].startswith("https://") and isinstance(r["status"], int)
+                        and 200 <= r["status"] < 300 for r in posts),
+          "Fedify's POSTs to the TLS coop: " + "; ".join(f"{r['url']} -> {r['status']}" for r in posts))
 
 
 @scenario
@@ -475,7 +639,7 @@ def setup():
 
 def dump_peers(w, tmp):
     """What each Fedify peer saw, as JSON next to the logs (best effort)."""
-    for peer in (w.fedify, w.fedify9421) if w else ():
+    for peer in (w.fedify, w.fedify9421, w.fedify_tls) if w else ():
         for what in ("received", "outgoing", "following"):
             try:
                 with open(os.path.join(tmp, f"fedify-{peer.name}.{what}.json"), "w") as f:
@@ -523,8 +687,11 @@ def main():
             failed, selected = len(selected), []
         else:
             print(f"# started cooperage :{w.coop.port}, fedify alice :{w.fedify.port} "
-                  f"(cavage first), rita :{w.fedify9421.port} (rfc9421 first) "
+                  f"(cavage first), rita :{w.fedify9421.port} (rfc9421 first); "
+                  f"cooperage-tls https :{w.coop_tls.port}, fedify tess :{w.fedify_tls.port} "
                   f"in {time.monotonic() - started:.1f}s", file=sys.stderr, flush=True)
+            if w.tls_error:
+                print(f"# TLS world not started: {w.tls_error}", file=sys.stderr, flush=True)
         for fn in selected:
             t0 = time.monotonic()
             try:

@@ -14,10 +14,12 @@
 //                                            for POSTs: activity id/type, hasProof, hasLdSignature
 //   GET  /_control/following              -> follows sent: {target, followId, accepted}
 //   POST /_control/lookup  {url}          -> lookupObject(url): type, id, names, inbox, ...
-//   POST /_control/follow  {target}       -> sends Follow to the actor at URL `target`
-//   POST /_control/post    {content, to?} -> Create(Note) to its followers (and `to` actor URLs)
+//   POST /_control/follow  {target}       -> sends Follow to the actor `target`
+//   POST /_control/post    {content, to?} -> Create(Note) to its followers (and `to` actors)
 //
-// Fedify's WebFinger client is https-only, so lookups here take actor URLs, not acct: handles.
+// Actors are named by URL or by handle (`acct:user@host:port`, `@user@host:port`). Fedify's
+// WebFinger client is https-only, so handles need a TLS server whose CA Node trusts: run with
+// NODE_EXTRA_CA_CERTS=<ca.pem> (run.py does, for the peer that talks to the TLS Cooperage).
 import http from "node:http";
 import { parseArgs } from "node:util";
 import {
@@ -86,7 +88,9 @@ globalThis.fetch = async (input, init) => {
     entry.status = res.status;
     return res;
   } catch (e) {
-    entry.status = `error: ${e?.message ?? e}`;
+    // undici says only "fetch failed"; the reason (e.g. a certificate not trusted) is the cause.
+    const cause = e?.cause == null ? "" : ` (${[e.cause.code, e.cause.message].filter(Boolean).join(": ")})`;
+    entry.status = `error: ${e?.message ?? e}${cause}`;
     throw e;
   }
 };
