@@ -24,6 +24,10 @@ use futures::StreamExt;
 use serde_json::json;
 use support::{TestDb, TestInstance, wait_for};
 
+// The allocator of the `cooperage` binary, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const LONG: Duration = Duration::from_secs(600);
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -197,6 +201,7 @@ async fn inbox_throughput(
         .map(|p| reqwest::Request::try_from(p.request).unwrap())
         .collect();
     let t = Instant::now();
+    let cpu_before = process_cpu_seconds();
     let statuses: Vec<u16> = futures::stream::iter(requests)
         .map(|request| {
             let client = client.clone();
@@ -212,6 +217,7 @@ async fn inbox_throughput(
         .collect()
         .await;
     let inbox_time = t.elapsed();
+    let cpu = process_cpu_seconds() - cpu_before;
     let accepted = statuses.iter().filter(|s| **s == 202).count();
     let stored = receiver.query(posts::count_remote).await;
     let inbox_rate = count as f64 / inbox_time.as_secs_f64();
@@ -229,6 +235,12 @@ async fn inbox_throughput(
     println!(
         "  whole inbox path over loopback:     {inbox_rate:.0}/s  ({:.0}% of 2-thread verify-only)",
         100.0 * inbox_rate / verify_two_cores
+    );
+    println!(
+        "  CPU of this process (client and server) in that phase: {:.1} core-seconds in {:.1} s, {:.0} µs per activity",
+        cpu,
+        inbox_time.as_secs_f64(),
+        cpu * 1e6 / count as f64
     );
     println!("  accepted {accepted}/{count}, stored {stored}");
     assert_eq!(
@@ -369,4 +381,20 @@ async fn fan_out(backend: &str, make_db: fn() -> TestDb) {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// User plus system CPU time of this process so far, from /proc (Linux).
+fn process_cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the whole line: 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
 }

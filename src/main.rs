@@ -10,6 +10,11 @@ use tracing_subscriber::EnvFilter;
 
 mod cli;
 
+// mimalloc: the inbox and delivery paths allocate many small JSON values and buffers across
+// threads; glibc malloc spent ~14% of the inbox benchmark's CPU, mimalloc far less.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Cooperage: federated ActivityPub service for networks of worker-owned cooperatives.
 ///
 /// Configuration comes from built-in defaults (documented in config/default.toml), then the
