@@ -116,6 +116,15 @@ backend_tests! {
             assert_eq!(status, 202, "{body}");
             follow_ids.push(follow_id);
         }
+        // We fetched alice's actor to check her signature: with a GET signed by our instance
+        // actor, which her server verified.
+        let fetches = peer.signed_fetches();
+        assert!(!fetches.is_empty(), "the actor fetch was not signed");
+        for (key_id, verdict) in &fetches {
+            assert_eq!(key_id, &format!("http://{}/actors/instance.actor#main-key", coop.domain));
+            assert!(verdict.is_ok(), "{verdict:?}");
+        }
+
         let accepts = wait_for("two Accepts", DEADLINE, || async {
             let accepts = peer.received_of_type("Accept");
             (accepts.len() >= 2).then_some(accepts)

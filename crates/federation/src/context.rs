@@ -30,6 +30,7 @@ struct Inner {
     hosts_seen: Mutex<HashMap<String, std::time::Instant>>,
     policies: std::sync::RwLock<PolicyCache>,
     inbox_writer: std::sync::OnceLock<tokio::sync::mpsc::Sender<crate::inbox::Job>>,
+    fetch_signer: crate::fetch::FetchSigner,
     signing_keys: Mutex<HashMap<i64, Arc<PrivateKey>>>,
     client: reqwest::Client,
     delivery_wake: Notify,
@@ -64,6 +65,7 @@ impl FederationContext {
                 hosts_seen: Mutex::new(HashMap::new()),
                 policies: std::sync::RwLock::new(PolicyCache::default()),
                 inbox_writer: std::sync::OnceLock::new(),
+                fetch_signer: Arc::default(),
                 signing_keys: Mutex::new(HashMap::new()),
                 client,
                 delivery_wake: Notify::new(),
@@ -77,7 +79,13 @@ impl FederationContext {
             .domain(self.settings().domain.clone())
             .app_data(self.clone())
             .debug(self.settings().debug)
-            .client(self.inner.client.clone().into())
+            .client(
+                reqwest_middleware::ClientBuilder::new(self.inner.client.clone())
+                    .with(crate::fetch::SignedFetch {
+                        signer: self.inner.fetch_signer.clone(),
+                    })
+                    .build(),
+            )
             .url_verifier(Box::new(PolicyVerifier {
                 context: self.clone(),
             }))
@@ -197,6 +205,11 @@ impl FederationContext {
             Some(cooperage_db::hosts::ALLOW) => true,
             _ => !self.settings().allowlist_only,
         })
+    }
+
+    /// From now on, fetches are signed by this key (the instance actor's).
+    pub fn sign_fetches_with(&self, key_id: String, key: Arc<PrivateKey>) {
+        let _ = self.inner.fetch_signer.set((key_id, key));
     }
 
     /// The queue of the task that applies verified activities in batches (started on first

@@ -6,6 +6,7 @@
 mod context;
 pub mod delivery;
 mod error;
+mod fetch;
 pub mod inbox;
 pub mod local_actors;
 pub mod objects;

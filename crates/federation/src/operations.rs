@@ -26,6 +26,9 @@ impl Federation {
             .await
             .map_err(|e| Error::Internal(e.to_string()))?;
         local_actors::ensure_instance_actors(&context).await?;
+        let instance = local_actors::instance_actor(&context).await?;
+        let key = context.signing_key(instance.id).await?;
+        context.sign_fetches_with(instance.public_key_id, key);
         Ok(Self { config, context })
     }
 

@@ -41,6 +41,8 @@ struct PeerState {
     public_pem: String,
     received: Mutex<Vec<Delivery>>,
     http: reqwest::Client,
+    /// Signed GETs of the actor: (keyId, verification result).
+    signed_fetches: Mutex<Vec<(String, Result<(), String>)>>,
 }
 
 /// A running Mastodon-shaped peer.
@@ -92,6 +94,7 @@ impl MastodonPeer {
             public_pem,
             received: Mutex::new(received),
             http: reqwest::Client::new(),
+            signed_fetches: Mutex::new(Vec::new()),
         });
         let app = axum::Router::new()
             .route("/users/alice", get(actor))
@@ -153,6 +156,11 @@ impl MastodonPeer {
     /// Everything received so far.
     pub fn received(&self) -> Vec<Delivery> {
         self.state.received.lock().unwrap().clone()
+    }
+
+    /// Signed GETs of the actor so far: (keyId, verification result).
+    pub fn signed_fetches(&self) -> Vec<(String, Result<(), String>)> {
+        self.state.signed_fetches.lock().unwrap().clone()
     }
 
     /// Received activities of one type.
@@ -279,7 +287,21 @@ pub async fn send(http: &reqwest::Client, request: SignedPost) -> (u16, String) 
     (status, response.text().await.unwrap_or_default())
 }
 
-async fn actor(State(state): State<Arc<PeerState>>) -> Response {
+async fn actor(State(state): State<Arc<PeerState>>, headers: HeaderMap) -> Response {
+    // Record how we were fetched: Mastodon in authorized-fetch mode (and GoToSocial always)
+    // would refuse an unsigned GET.
+    if let Some(signature) = headers.get("signature").and_then(|v| v.to_str().ok()) {
+        let key_id = signature
+            .split(',')
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("keyId=")
+                    .map(|v| v.trim_matches('"').to_owned())
+            })
+            .unwrap_or_default();
+        let verdict = verify(&state, "get", "/users/alice", &headers, b"").await;
+        state.signed_fetches.lock().unwrap().push((key_id, verdict));
+    }
     let id = format!("{}/users/{}", state.base, state.username);
     let mut body = json!({
         "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
@@ -340,13 +362,15 @@ async fn verify(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let digest = header("digest").ok_or("no Digest")?;
-    let expected = format!("SHA-256={}", STANDARD.encode(Sha256::digest(body)));
-    if !digest
-        .split(',')
-        .any(|d| d.trim().eq_ignore_ascii_case(&expected) || d.trim() == expected)
-    {
-        return Err(format!("digest mismatch: {digest}"));
+    if method == "post" {
+        let digest = header("digest").ok_or("no Digest")?;
+        let expected = format!("SHA-256={}", STANDARD.encode(Sha256::digest(body)));
+        if !digest
+            .split(',')
+            .any(|d| d.trim().eq_ignore_ascii_case(&expected) || d.trim() == expected)
+        {
+            return Err(format!("digest mismatch: {digest}"));
+        }
     }
     let signature = header("signature").ok_or("no Signature")?;
     let param = |name: &str| {
@@ -369,8 +393,11 @@ async fn verify(
         };
         lines.push(format!("{name}: {value}"));
     }
-    if !covered.contains("digest") {
+    if method == "post" && !covered.contains("digest") {
         return Err("digest not signed".into());
+    }
+    if method == "get" && !(covered.contains("host") && covered.contains("(request-target)")) {
+        return Err("GET must sign host and (request-target)".into());
     }
     let actor_url = key_id.split('#').next().unwrap().to_owned();
     let actor: Value = state
