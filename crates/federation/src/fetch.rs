@@ -30,7 +30,7 @@ impl Middleware for SignedFetch {
         {
             let mut signed = http::Request::get(request.url().as_str())
                 .body(Vec::new())
-                .map_err(|e| reqwest_middleware::Error::middleware(e))?;
+                .map_err(reqwest_middleware::Error::middleware)?;
             *signed.headers_mut() = request.headers().clone();
             signatures::sign_cavage(&mut signed, key_id, key, SystemTime::now())
                 .map_err(reqwest_middleware::Error::middleware)?;
