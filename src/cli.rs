@@ -137,3 +137,34 @@ pub async fn add_member(
     println!("{}", actor_line(&actor));
     Ok(())
 }
+
+pub async fn create_admin(
+    config: Config,
+    username: String,
+    email: Option<String>,
+    name: Option<String>,
+) -> anyhow::Result<()> {
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']).to_owned();
+    let federation = federation_of(&config).await?;
+    let account = cooperage_web::accounts::NewAccount {
+        username,
+        password,
+        email,
+        display_name: name,
+        role: cooperage_domain::member::Role::Member,
+        is_admin: true,
+    };
+    let settings = cooperage::server::account_settings(&config);
+    let member = cooperage_web::accounts::create_member(federation.context(), &settings, account)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "admin @{}@{} created",
+        member.username, config.instance.domain
+    );
+    Ok(())
+}

@@ -5,7 +5,6 @@
 
 pub mod config;
 pub mod server;
-pub mod tls;
 
 pub use config::Config;
 pub use server::{Instance, StartError};

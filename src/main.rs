@@ -55,6 +55,9 @@ enum Command {
     /// Members' actors (accounts and roles come with member management).
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Accounts with admin rights.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Load and validate the configuration, print the effective settings, and exit.
     ///
     /// Exits with code 2 and names the file or variable, the key and what is expected when a
@@ -121,6 +124,22 @@ enum MemberCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin account (the first one, typically). The password is read from the
+    /// first line of standard input, never from the command line:
+    /// `read -s PW && echo "$PW" | cooperage admin create --username ana`
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
 /// Exit code for a configuration the program cannot use.
 const EXIT_CONFIG: u8 = 2;
 
@@ -143,6 +162,13 @@ fn main() -> ExitCode {
         }
         Command::Post { text, author } => {
             runtime().and_then(|rt| rt.block_on(cli::post(config, text, author)))
+        }
+        Command::Admin(AdminCommand::Create {
+            username,
+            email,
+            name,
+        }) => {
+            runtime().and_then(|rt| rt.block_on(cli::create_admin(config, username, email, name)))
         }
         Command::Member(MemberCommand::Add { username, name }) => {
             runtime().and_then(|rt| rt.block_on(cli::add_member(config, username, name)))

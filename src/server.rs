@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::Config;
-use crate::tls::TlsListener;
+use cooperage_web::tls::TlsListener;
 
 /// How long shutdown waits for background work to finish before giving up on it.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -95,6 +95,12 @@ impl Instance {
             db: db.clone(),
             federation: federation.clone(),
             admin_token: Some(config.admin.api_token.clone()).filter(|t| !t.is_empty()),
+            accounts: cooperage_web::accounts::Accounts {
+                settings: account_settings(&config),
+                limiter: Arc::new(cooperage_web::auth::rate_limit::LoginLimiter::new(
+                    Default::default(),
+                )),
+            },
         };
         let app = cooperage_web::router(state);
         let stop = shutdown.clone();
@@ -107,6 +113,8 @@ impl Instance {
         };
         let task = tokio::spawn(async move {
             tracing::info!(%addr, scheme, domain = %config.instance.domain, "serving");
+            // Connect info gives handlers the peer address (login rate limits per address).
+            let app = app.into_make_service_with_connect_info::<cooperage_web::ClientAddr>();
             let served = match listener {
                 Either::Plain(listener) => {
                     axum::serve(listener, app)
@@ -209,9 +217,20 @@ fn tls_config(config: &Config) -> Result<Option<Arc<rustls::ServerConfig>>, Star
         Path::new(&config.http.tls_cert),
         Path::new(&config.http.tls_key),
     );
-    crate::tls::server_config(cert, key)
+    cooperage_web::tls::server_config(cert, key)
         .map(Some)
         .map_err(StartError::Tls)
+}
+
+/// Account settings from the config.
+pub fn account_settings(config: &Config) -> cooperage_web::accounts::AccountSettings {
+    let m = &config.members;
+    cooperage_web::accounts::AccountSettings {
+        trial: Duration::from_secs(u64::from(m.trial_days) * 86_400),
+        invitation_validity: Duration::from_secs(u64::from(m.invitation_valid_hours) * 3600),
+        session_lifetime: Duration::from_secs(u64::from(m.session_days) * 86_400),
+        secure_cookies: federation_settings(config).scheme() == "https",
+    }
 }
 
 /// Federation settings from the config.

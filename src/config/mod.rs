@@ -22,7 +22,27 @@ pub struct Config {
     pub federation: FederationConfig,
     pub delivery: DeliveryConfig,
     pub admin: AdminConfig,
+    pub members: MembersConfig,
     pub log: LogConfig,
+}
+
+/// `[members]`: accounts and the path to membership.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MembersConfig {
+    pub trial_days: u32,
+    pub invitation_valid_hours: u32,
+    pub session_days: u32,
+}
+
+impl Default for MembersConfig {
+    fn default() -> Self {
+        Self {
+            trial_days: 182,
+            invitation_valid_hours: 168,
+            session_days: 30,
+        }
+    }
 }
 
 /// `[instance]`: who this coop is on the network.
@@ -172,7 +192,15 @@ impl Config {
             ));
         }
         let delivery = &self.delivery;
+        let m = &self.members;
         for (key, value, range) in [
+            ("members.trial_days", u64::from(m.trial_days), 0..=3650),
+            (
+                "members.invitation_valid_hours",
+                u64::from(m.invitation_valid_hours),
+                1..=2160,
+            ),
+            ("members.session_days", u64::from(m.session_days), 1..=365),
             (
                 "delivery.concurrency",
                 u64::from(delivery.concurrency),

@@ -6,6 +6,7 @@
 #[macro_use]
 mod support;
 
+mod accounts;
 mod cli;
 mod config;
 mod delivery;

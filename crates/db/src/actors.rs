@@ -175,3 +175,11 @@ pub fn private_key_pem(conn: &mut AnyConnection, actor_id: i64) -> Result<String
         .select(local_keys::private_key_pem)
         .first(conn)?)
 }
+
+/// Sets a local actor's display name.
+pub fn set_display_name(conn: &mut AnyConnection, id: i64, name: &str) -> Result<(), DbError> {
+    diesel::update(actors::table.find(id))
+        .set(actors::display_name.eq(Some(name)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -11,6 +11,8 @@ mod error;
 pub mod follows;
 pub mod hosts;
 pub mod instance;
+pub mod invitations;
+pub mod members;
 pub mod migrations;
 pub mod posts;
 pub mod received;

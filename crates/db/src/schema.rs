@@ -114,9 +114,88 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    members (id) {
+        id -> BigInt,
+        actor_id -> BigInt,
+        username -> Text,
+        email -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        bio -> Text,
+        pronouns -> Text,
+        city -> Text,
+        avatar_url -> Nullable<Text>,
+        role -> Text,
+        is_admin -> Bool,
+        status -> Text,
+        joined_at -> Timestamp,
+        eligible_from -> Nullable<Timestamp>,
+        buddy_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        role -> Text,
+        is_admin -> Bool,
+        created_by -> Nullable<BigInt>,
+        member_id -> Nullable<BigInt>,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        member_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        member_id -> BigInt,
+        name -> Text,
+        scope -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    coop_groups (id) {
+        id -> BigInt,
+        name -> Text,
+        kind -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    coop_group_members (group_id, member_id) {
+        group_id -> BigInt,
+        member_id -> BigInt,
+        joined_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(posts -> actors (author_id));
 diesel::joinable!(deliveries -> outgoing_activities (activity_id));
 diesel::joinable!(outgoing_activities -> actors (actor_id));
+diesel::joinable!(members -> actors (actor_id));
+diesel::joinable!(sessions -> members (member_id));
+diesel::joinable!(api_tokens -> members (member_id));
+diesel::joinable!(coop_group_members -> coop_groups (group_id));
 diesel::allow_tables_to_appear_in_same_query!(
     actors,
     local_keys,
@@ -125,5 +204,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     outgoing_activities,
     deliveries,
     hosts,
-    received_activities
+    received_activities,
+    members,
+    invitations,
+    sessions,
+    api_tokens,
+    coop_groups,
+    coop_group_members
 );

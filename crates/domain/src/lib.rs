@@ -3,6 +3,7 @@
 //! Everything here can be unit-tested without a database or a network, and every other
 //! crate builds on it.
 
+pub mod member;
 pub mod username;
 
 pub use username::{Username, UsernameError};

@@ -12,6 +12,23 @@ use serde_json::json;
 pub enum AppError {
     #[error("{0}")]
     BadRequest(String),
+    /// A field of the request is invalid: the message names the field.
+    #[error("{field}: {message}")]
+    Field {
+        field: &'static str,
+        message: String,
+    },
+    /// The request conflicts with what exists (a taken username).
+    #[error("{field}: {message}")]
+    Conflict {
+        field: &'static str,
+        message: String,
+    },
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -27,9 +44,28 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// An invalid field, with what to fix.
+    pub fn field(field: &'static str, message: &str) -> Self {
+        AppError::Field {
+            field,
+            message: message.to_owned(),
+        }
+    }
+
+    /// A field that conflicts with existing data.
+    pub fn conflict(field: &'static str, message: &str) -> Self {
+        AppError::Conflict {
+            field,
+            message: message.to_owned(),
+        }
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::Field { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+            AppError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+            AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
@@ -57,6 +93,24 @@ impl IntoResponse for AppError {
         } else {
             self.to_string()
         };
-        (status, Json(json!({ "error": code, "message": message }))).into_response()
+        let field = match &self {
+            AppError::Field { field, .. } | AppError::Conflict { field, .. } => Some(*field),
+            _ => None,
+        };
+        let mut body = json!({ "error": code, "message": message });
+        if let Some(field) = field {
+            body["field"] = json!(field);
+        }
+        let mut response = (status, Json(body)).into_response();
+        if let AppError::TooManyRequests {
+            retry_after_secs, ..
+        } = &self
+            && let Ok(value) = retry_after_secs.to_string().parse()
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }

@@ -1,11 +1,15 @@
 //! Cooperage over HTTP: the routes of the API, of ActivityPub, WebFinger and NodeInfo, and of
 //! health checks, with one error type mapped to responses.
 
+pub mod accounts;
 mod activitypub;
 mod admin;
+mod api;
+pub mod auth;
 mod discovery;
 mod error;
 mod health;
+pub mod tls;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -16,6 +20,28 @@ use tower_http::trace::TraceLayer;
 
 pub use error::AppError;
 
+/// The address a request came from, for per-address login limits. (Behind a reverse proxy
+/// this is the proxy's address; trusting forwarded headers is not implemented yet.)
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub std::net::SocketAddr);
+
+impl
+    axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>>
+    for ClientAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        ClientAddr(*stream.remote_addr())
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls::TlsListener>>
+    for ClientAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, tls::TlsListener>) -> Self {
+        ClientAddr(*stream.remote_addr())
+    }
+}
+
 /// Shared state of every request handler. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -23,6 +49,7 @@ pub struct AppState {
     pub federation: Federation,
     /// Bearer token of the admin API; `None` turns the admin API off.
     pub admin_token: Option<String>,
+    pub accounts: accounts::Accounts,
 }
 
 /// The whole HTTP application. Tests drive it directly or over a real socket.
@@ -43,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .route("/posts/{id}", get(activitypub::post))
         .route("/{handle}", get(activitypub::profile))
         .merge(admin::routes())
+        .merge(api::routes())
         // Mastodon's limit too: bigger activities get 413 before any work is done.
         .layer(DefaultBodyLimit::max(cooperage_federation::inbox::MAX_BODY))
         .layer(TraceLayer::new_for_http())

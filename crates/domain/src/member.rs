@@ -1,0 +1,143 @@
+//! Members and their roles, as coops in the network work: worker-owners vote; candidates
+//! (freelancers or trial members on the way to membership) have a buddy and wait out a trial.
+
+use std::fmt;
+
+/// What a member is in the coop. Admin is a separate flag, not a role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A worker-owner: votes.
+    Member,
+    /// On the way to membership: does not vote until an admin promotes them.
+    Candidate,
+}
+
+/// Whether someone is (still) part of the coop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Active,
+    Suspended,
+    /// Left the coop: history stays, the account no longer logs in.
+    Left,
+}
+
+/// The kinds of groups inside a coop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum GroupKind {
+    /// A working group (AG).
+    Working,
+    City,
+    Competence,
+}
+
+/// A word that names none of the known values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not one of: {expected}")]
+pub struct UnknownValue {
+    pub value: String,
+    pub expected: &'static str,
+}
+
+macro_rules! words {
+    ($ty:ty, $( $variant:ident => $word:literal ),+ $(,)?) => {
+        impl $ty {
+            /// The word stored and shown for this value.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Self::$variant => $word ),+ }
+            }
+
+            /// Reads the word back.
+            pub fn parse(word: &str) -> Result<Self, UnknownValue> {
+                match word {
+                    $( $word => Ok(Self::$variant), )+
+                    _ => Err(UnknownValue {
+                        value: word.to_owned(),
+                        expected: concat!($( $word, " " ),+).trim_ascii_end(),
+                    }),
+                }
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+words!(Role, Member => "member", Candidate => "candidate");
+words!(Status, Active => "active", Suspended => "suspended", Left => "left");
+words!(GroupKind, Working => "working", City => "city", Competence => "competence");
+
+/// One member, one vote: only active worker-owners vote.
+pub fn can_vote(role: Role, status: Status) -> bool {
+    role == Role::Member && status == Status::Active
+}
+
+/// Only active members log in.
+pub fn can_log_in(status: Status) -> bool {
+    status == Status::Active
+}
+
+/// Checks an e-mail address loosely (one `@`, something on both sides, a dot in the domain)
+/// and returns it lower-cased: logins compare addresses case-insensitively.
+pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
+    let email = raw.trim().to_lowercase();
+    let (local, domain) = email.split_once('@').ok_or("must contain @")?;
+    if local.is_empty() || domain.is_empty() || domain.contains('@') {
+        return Err("must look like name@example.org");
+    }
+    if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') {
+        return Err("must have a domain like example.org after @");
+    }
+    if email.len() > 254 || email.chars().any(char::is_whitespace) {
+        return Err("must be a single address of at most 254 characters");
+    }
+    Ok(email)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_round_trip() {
+        for role in [Role::Member, Role::Candidate] {
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+        }
+        let error = Status::parse("gone").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "\"gone\" is not one of: active suspended left"
+        );
+        assert_eq!(GroupKind::parse("city"), Ok(GroupKind::City));
+    }
+
+    #[test]
+    fn only_active_members_vote() {
+        assert!(can_vote(Role::Member, Status::Active));
+        assert!(!can_vote(Role::Candidate, Status::Active));
+        assert!(!can_vote(Role::Member, Status::Suspended));
+        assert!(!can_vote(Role::Member, Status::Left));
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            normalize_email(" Ana@Coop.Example "),
+            Ok("ana@coop.example".into())
+        );
+        for bad in [
+            "",
+            "ana",
+            "@coop.example",
+            "ana@",
+            "ana@coop",
+            "a b@coop.example",
+            "a@b@c.d",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+}

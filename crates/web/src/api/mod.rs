@@ -1,0 +1,153 @@
+//! The member-facing JSON API under `/api/v1`: session cookie or bearer token.
+
+mod invitations;
+mod me;
+mod members;
+mod session;
+
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::routing::{delete, get, patch, post};
+use cooperage_db::members::Member;
+use cooperage_domain::member::Status;
+use serde_json::{Value, json};
+
+use crate::auth::{cookie, tokens};
+use crate::{AppError, AppState};
+
+/// The API routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/login", post(session::login))
+        .route("/api/v1/auth/logout", post(session::logout))
+        .route("/api/v1/auth/signup", post(session::signup))
+        .route("/api/v1/me", get(me::show).patch(me::update))
+        .route("/api/v1/me/password", post(me::change_password))
+        .route("/api/v1/me/tokens", get(me::tokens).post(me::create_token))
+        .route("/api/v1/me/tokens/{id}", delete(me::revoke_token))
+        .route("/api/v1/invitations", post(invitations::create))
+        .route("/api/v1/members", get(members::list))
+        .route(
+            "/api/v1/members/candidates-ready",
+            get(members::candidates_ready),
+        )
+        .route(
+            "/api/v1/members/{username}",
+            get(members::show).patch(members::update),
+        )
+        .route(
+            "/api/v1/members/{username}/password-reset",
+            post(members::password_reset),
+        )
+        .route("/api/v1/members/{username}/role", patch(members::update))
+}
+
+/// How a request was authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Session,
+    /// A personal API token; `write` is false for read-only tokens.
+    Token {
+        write: bool,
+    },
+}
+
+/// The member making the request (active, logged in by session or token).
+pub struct CurrentMember {
+    pub member: Member,
+    pub via: Via,
+}
+
+impl CurrentMember {
+    /// Refuses read-only tokens for requests that change something.
+    pub fn require_write(&self) -> Result<(), AppError> {
+        match self.via {
+            Via::Token { write: false } => {
+                Err(AppError::Forbidden("this token is read-only".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Refuses anyone but admins.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.member.is_admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("only admins may do this".into()))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentMember {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let db = state.federation.context().db();
+        let (member, via) = if let Some(token) = cookie::bearer_token(&parts.headers) {
+            let hash = tokens::hash(&token);
+            let found = db
+                .run(move |conn| cooperage_db::members::by_token(conn, &hash))
+                .await?;
+            let (member, scope) =
+                found.ok_or_else(|| AppError::Unauthorized("unknown or revoked token".into()))?;
+            (
+                member,
+                Via::Token {
+                    write: scope == "write",
+                },
+            )
+        } else if let Some(secret) = cookie::session_from_headers(&parts.headers) {
+            let hash = tokens::hash(&secret);
+            let now = cooperage_db::now();
+            let found = db
+                .run(move |conn| cooperage_db::members::by_session(conn, &hash, now))
+                .await?;
+            (
+                found.ok_or_else(|| {
+                    AppError::Unauthorized("session expired: log in again".into())
+                })?,
+                Via::Session,
+            )
+        } else {
+            return Err(AppError::Unauthorized(
+                "log in, or send `Authorization: Bearer <token>`".into(),
+            ));
+        };
+        if Status::parse(&member.status) != Ok(Status::Active) {
+            return Err(AppError::Forbidden(format!(
+                "this account is {}",
+                member.status
+            )));
+        }
+        Ok(Self { member, via })
+    }
+}
+
+/// A member as the API shows them.
+pub fn member_view(
+    member: &Member,
+    actor: Option<&cooperage_db::actors::Actor>,
+    private: bool,
+) -> Value {
+    let mut view = json!({
+        "username": member.username,
+        "display_name": actor.and_then(|a| a.display_name.clone()).unwrap_or_else(|| member.username.clone()),
+        "actor_id": actor.map(|a| a.ap_id.clone()),
+        "bio": member.bio,
+        "pronouns": member.pronouns,
+        "city": member.city,
+        "avatar_url": member.avatar_url,
+        "role": member.role,
+        "admin": member.is_admin,
+        "status": member.status,
+        "joined_at": member.joined_at.and_utc().to_rfc3339(),
+        "eligible_from": member.eligible_from.map(|t| t.and_utc().to_rfc3339()),
+        "buddy_id": member.buddy_id,
+    });
+    if private {
+        view["email"] = json!(member.email);
+    }
+    view
+}
