@@ -16,4 +16,5 @@ mod follows;
 mod health;
 mod inbox;
 mod migrations;
+mod network;
 mod tls;

@@ -13,6 +13,7 @@ pub mod hosts;
 pub mod instance;
 pub mod invitations;
 pub mod members;
+pub mod memberships;
 pub mod migrations;
 pub mod posts;
 pub mod received;

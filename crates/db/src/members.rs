@@ -81,6 +81,15 @@ pub fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Member>, DbErro
         .optional()?)
 }
 
+/// The member whose actor this is.
+pub fn by_actor_id(conn: &mut AnyConnection, actor_id: i64) -> Result<Option<Member>, DbError> {
+    Ok(members::table
+        .filter(members::actor_id.eq(actor_id))
+        .select(Member::as_select())
+        .first(conn)
+        .optional()?)
+}
+
 /// The member with this username.
 pub fn by_username(conn: &mut AnyConnection, username: &str) -> Result<Option<Member>, DbError> {
     Ok(members::table

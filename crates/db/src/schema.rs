@@ -191,6 +191,14 @@ diesel::table! {
 
 diesel::joinable!(posts -> actors (author_id));
 diesel::joinable!(deliveries -> outgoing_activities (activity_id));
+diesel::table! {
+    remote_memberships (coop_actor_id, member_ap_id) {
+        coop_actor_id -> BigInt,
+        member_ap_id -> Text,
+        fetched_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(outgoing_activities -> actors (actor_id));
 diesel::joinable!(members -> actors (actor_id));
 diesel::joinable!(sessions -> members (member_id));
@@ -210,5 +218,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     api_tokens,
     coop_groups,
-    coop_group_members
+    coop_group_members,
+    remote_memberships
 );

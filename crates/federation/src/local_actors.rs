@@ -102,3 +102,39 @@ async fn ensure(
         .run(move |conn| actors::create_local(conn, &form, &private_pem))
         .await?)
 }
+
+/// The actor document of a local actor, with its profile fields (a member's coop, city, role).
+pub async fn document(
+    context: &FederationContext,
+    actor: &Actor,
+) -> Result<serde_json::Value, Error> {
+    let settings = context.settings();
+    let mut fields = Vec::new();
+    if actor.actor_type == PERSON {
+        let coop = format!("@{}@{}", settings.coop_handle, settings.domain);
+        fields.push(("Coop".to_owned(), crate::operations::escape_html(&coop)));
+        let actor_id = actor.id;
+        let member = context
+            .db()
+            .run(move |conn| cooperage_db::members::by_actor_id(conn, actor_id))
+            .await?;
+        if let Some(member) = member {
+            if !member.city.is_empty() {
+                fields.push((
+                    "City".to_owned(),
+                    crate::operations::escape_html(&member.city),
+                ));
+            }
+            let role = match (member.role.as_str(), member.status.as_str()) {
+                (_, "left") => "former member",
+                ("member", _) => "member (worker-owner)",
+                _ => "candidate",
+            };
+            fields.push(("Role".to_owned(), role.to_owned()));
+        }
+    }
+    let facts = crate::protocol::actor::ProfileFacts { fields };
+    Ok(crate::protocol::actor::local_actor_document(
+        settings, actor, &facts,
+    ))
+}

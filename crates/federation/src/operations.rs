@@ -350,3 +350,109 @@ fn normalize_host(host: &str) -> Result<String, Error> {
     }
     Ok(host)
 }
+
+/// Sends `Update` of a local actor's document to its followers: after a profile edit
+/// (`Update{Person}`), or, for the coop, after its voting membership changed
+/// (`Update{Group}`), so that peers refresh their copy of the `members` collection.
+pub async fn announce_actor_update(
+    context: &FederationContext,
+    username: &str,
+) -> Result<(), Error> {
+    let actor = local_actors::local(context, username)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let document = local_actors::document(context, &actor).await?;
+    let actor_id = actor.id;
+    let inboxes = context
+        .db()
+        .run(move |conn| follows::follower_inboxes(conn, actor_id))
+        .await?;
+    let id = context.settings().new_activity_id();
+    let update = outbox::Outgoing {
+        json: serde_json::json!({
+            "@context": crate::protocol::actor::actor_context(),
+            "id": id,
+            "type": "Update",
+            "actor": actor.ap_id,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "cc": [format!("{}/followers", actor.ap_id)],
+            "object": document,
+        }),
+        id,
+        kind: "Update",
+        actor_id,
+        public: true,
+        inboxes,
+    };
+    outbox::send(context, update).await?;
+    Ok(())
+}
+
+/// Fetches a remote coop's `members` collection and stores who it attests as voting
+/// members. Only actors on the coop's own host are accepted: a coop vouches for its own
+/// people, never for another coop's.
+pub async fn refresh_remote_members(data: &Data, coop_ap_id: &str) -> Result<Vec<String>, Error> {
+    let coop = ObjectId::<ApubActor>::parse(coop_ap_id)
+        .map_err(|e| Error::BadRequest(e.to_string()))?
+        .dereference(data)
+        .await?;
+    let document = activitypub_federation::fetch::fetch_object_http::<_, serde_json::Value>(
+        &url::Url::parse(coop_ap_id).map_err(|e| Error::BadRequest(e.to_string()))?,
+        data,
+    )
+    .await?
+    .object;
+    let Some(collection) = document.get("members").and_then(|m| m.as_str()) else {
+        return Ok(Vec::new()); // not a Cooperage coop: it attests nobody
+    };
+    let collection_url =
+        url::Url::parse(collection).map_err(|e| Error::BadRequest(e.to_string()))?;
+    let host = crate::settings::host_of(coop_ap_id);
+    if crate::settings::host_of(collection) != host {
+        return Err(Error::Forbidden(
+            "members collection on another host".into(),
+        ));
+    }
+    let members = activitypub_federation::fetch::fetch_object_http::<_, serde_json::Value>(
+        &collection_url,
+        data,
+    )
+    .await?
+    .object;
+    let ids: Vec<String> = members
+        .get("orderedItems")
+        .and_then(|items| items.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|item| crate::inbox::id_of(item).map(str::to_owned))
+        .filter(|id| crate::settings::host_of(id) == host)
+        .collect();
+    let (coop_id, stored) = (coop.row.id, ids.clone());
+    data.db()
+        .run(move |conn| cooperage_db::memberships::replace(conn, coop_id, &stored))
+        .await?;
+    Ok(ids)
+}
+
+/// Whether `actor` is a voting member of `coop` (both ActivityPub ids): asked of our own
+/// members for our coop, and of the last attested collection for other coops.
+pub async fn is_voting_member(
+    context: &FederationContext,
+    actor: &str,
+    coop: &str,
+) -> Result<bool, Error> {
+    let (actor, coop) = (actor.to_owned(), coop.to_owned());
+    let local_coop = context.settings().actor_id(&context.settings().coop_handle);
+    Ok(context
+        .db()
+        .run(move |conn| {
+            if coop == local_coop {
+                return Ok(cooperage_db::members::voting_actor_ids(conn)?.contains(&actor));
+            }
+            match cooperage_db::actors::by_ap_id(conn, &coop)? {
+                Some(coop) => cooperage_db::memberships::is_member(conn, coop.id, &actor),
+                None => Ok(false),
+            }
+        })
+        .await?)
+}

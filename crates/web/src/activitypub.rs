@@ -11,7 +11,6 @@ use cooperage_db::{follows, posts};
 use cooperage_federation::inbox::{self, IncomingRequest};
 use cooperage_federation::operations::escape_html;
 use cooperage_federation::protocol::ACTIVITY_JSON;
-use cooperage_federation::protocol::actor::{ProfileFacts, local_actor_document};
 use cooperage_federation::protocol::collection::{
     PAGE_SIZE, ordered_collection, ordered_collection_page,
 };
@@ -54,17 +53,9 @@ pub async fn actor(
     if !wants_activity_json(&headers) {
         return Ok(profile_page(&state, &actor));
     }
-    let settings = state.federation.context().settings();
-    let mut fields = Vec::new();
-    if actor.actor_type == actors::PERSON {
-        let coop = format!("@{}@{}", settings.coop_handle, settings.domain);
-        fields.push(("Coop".to_owned(), escape_html(&coop)));
-    }
-    Ok(activity_json(local_actor_document(
-        settings,
-        &actor,
-        &ProfileFacts { fields },
-    )))
+    let context = state.federation.context();
+    let document = cooperage_federation::local_actors::document(context, &actor).await?;
+    Ok(activity_json(document))
 }
 
 /// `GET /@{username}`: the human profile page (WebFinger's profile-page link).
@@ -173,6 +164,13 @@ pub async fn collection(
             .await?
         }
         "featured" => (0, Vec::new()),
+        // The coop's voting members: one page, since other instances verify votes against it.
+        "members" if actor.actor_type == actors::GROUP => {
+            let ids = db.run(cooperage_db::members::voting_actor_ids).await?;
+            let mut document = ordered_collection(&id, ids.len() as i64);
+            document["orderedItems"] = json!(ids);
+            return Ok(activity_json(document));
+        }
         _ => return Err(AppError::NotFound),
     };
     Ok(activity_json(match page {

@@ -1,3 +1,4 @@
+DROP TABLE remote_memberships;
 DROP TABLE coop_group_members;
 DROP TABLE coop_groups;
 DROP TABLE api_tokens;

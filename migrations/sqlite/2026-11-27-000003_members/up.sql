@@ -67,3 +67,13 @@ CREATE TABLE coop_group_members (
     joined_at TIMESTAMP NOT NULL,
     PRIMARY KEY (group_id, member_id)
 );
+
+-- Voting members of other coops, as their coop attests them in its `members` collection.
+-- Refreshed when the coop announces a change (Update of its Group actor) and when we start
+-- following it. A coop can only attest actors on its own host.
+CREATE TABLE remote_memberships (
+    coop_actor_id BIGINT NOT NULL REFERENCES actors (id) ON DELETE CASCADE,
+    member_ap_id TEXT NOT NULL,
+    fetched_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (coop_actor_id, member_ap_id)
+);

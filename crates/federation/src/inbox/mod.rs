@@ -78,5 +78,27 @@ pub async fn receive(data: &Data, request: IncomingRequest<'_>) -> Result<Receiv
     }
     envelope.check_origin()?;
     data.note_host_seen(&key_host).await;
-    apply::apply(data, signer, envelope, json).await
+    let refresh = refreshes_members(&signer, &envelope).then(|| signer.ap_id.clone());
+    let received = apply::apply(data, signer, envelope, json).await?;
+    if let (Received::Applied, Some(coop)) = (received, refresh) {
+        // A coop changed its members, or accepted our follow: fetch its members collection,
+        // after answering (the fetch may take a while).
+        let data = data.reset_request_count();
+        tokio::spawn(async move {
+            if let Err(error) = crate::operations::refresh_remote_members(&data, &coop).await {
+                tracing::warn!(%error, coop, "cannot refresh the members of a coop");
+            }
+        });
+    }
+    Ok(received)
+}
+
+/// A Group announcing an update of itself, or accepting our follow, has members to refresh.
+fn refreshes_members(signer: &cooperage_db::actors::Actor, envelope: &Envelope) -> bool {
+    signer.actor_type == cooperage_db::actors::GROUP
+        && match envelope.kind.as_str() {
+            "Update" => envelope.object_id() == Some(signer.ap_id.as_str()),
+            "Accept" => true,
+            _ => false,
+        }
 }

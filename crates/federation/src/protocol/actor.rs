@@ -23,7 +23,9 @@ pub fn actor_context() -> Value {
             "indexable": "toot:indexable",
             "schema": "http://schema.org#",
             "PropertyValue": "schema:PropertyValue",
-            "value": "schema:value"
+            "value": "schema:value",
+            "cooperage": "https://codeberg.org/cooperage/ns#",
+            "members": { "@id": "cooperage:members", "@type": "@id" }
         }
     ])
 }
@@ -68,6 +70,10 @@ pub fn local_actor_document(settings: &Settings, actor: &Actor, facts: &ProfileF
             "publicKeyPem": actor.public_key_pem,
         },
     });
+    if actor.actor_type == "Group" {
+        // The ids of the coop's voting members, for one member one vote across the network.
+        document["members"] = json!(format!("{id}/members"));
+    }
     if actor.actor_type == "Application" {
         // The instance actor only signs fetches: no collections to offer.
         if let Some(map) = document.as_object_mut() {
@@ -106,6 +112,8 @@ pub struct RemoteActor {
     pub public_key: OneOrMany<PublicKey>,
     #[serde(default)]
     pub manually_approves_followers: Option<bool>,
+    /// A coop's collection of voting members (Cooperage extension).
+    pub members: Option<url::Url>,
 }
 
 /// `endpoints` of an actor.

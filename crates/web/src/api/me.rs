@@ -101,6 +101,8 @@ pub async fn update(
         .db()
         .run(move |conn| cooperage_db::actors::by_id(conn, actor_id))
         .await?;
+    // Followers on other servers see the new profile.
+    cooperage_federation::operations::announce_actor_update(context, &member.username).await?;
     Ok(Json(member_view(&member, Some(&actor), true)).into_response())
 }
 

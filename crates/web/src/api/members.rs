@@ -135,6 +135,11 @@ pub async fn update(
         .run(move |conn| members::by_id(conn, id))
         .await?
         .ok_or(AppError::NotFound)?;
+    if updated.role != member.role || updated.status != member.status {
+        // The member's profile shows their role; the coop's `members` collection changed.
+        cooperage_federation::operations::announce_actor_update(context, &updated.username).await?;
+        announce_membership(&state).await?;
+    }
     Ok(Json(member_view(&updated, None, true)).into_response())
 }
 
@@ -175,4 +180,13 @@ pub async fn password_reset(
     )
     .await?;
     Ok(Json(invitation).into_response())
+}
+
+/// Tells the network that the coop's voting members changed (`Update` of the coop actor):
+/// peers then refetch its `members` collection.
+pub async fn announce_membership(state: &AppState) -> Result<(), AppError> {
+    let context = state.federation.context();
+    let coop = context.settings().coop_handle.clone();
+    cooperage_federation::operations::announce_actor_update(context, &coop).await?;
+    Ok(())
 }

@@ -173,6 +173,9 @@ pub async fn signup(
             return Err(error);
         }
     };
+    if role == Role::Member {
+        super::members::announce_membership(&state).await?;
+    }
     let secret = accounts::start_session(context, &state.accounts.settings, member.id).await?;
     let cookie = cookie::session_cookie(
         &secret,
