@@ -84,22 +84,24 @@ def free_port():
         return s.getsockname()[1]
 
 
-def http(method, url, body=None, headers=None, timeout=30, context=None):
-    """JSON over HTTP(S); returns (status, parsed JSON or text). `context`: an SSLContext."""
+def http(method, url, body=None, headers=None, timeout=30, context=None, want_headers=False):
+    """JSON over HTTP(S); returns (status, parsed JSON or text), and with `want_headers` the
+    response headers (an email.message.Message) third. `context`: an SSLContext."""
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
     if data is not None:
         req.add_header("content-type", "application/json")
     try:
         with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
-            status, raw = r.status, r.read()
+            status, raw, got = r.status, r.read(), r.headers
     except urllib.error.HTTPError as e:
-        status, raw = e.code, e.read()
+        status, raw, got = e.code, e.read(), e.headers
     text = raw.decode("utf-8", "replace")
     try:
-        return status, json.loads(text)
+        out = json.loads(text)
     except ValueError:
-        return status, text
+        out = text
+    return (status, out, got) if want_headers else (status, out)
 
 
 def as_list(v):
@@ -258,15 +260,17 @@ class Cooperage:
             self.env["COOPERAGE__HTTP__TLS_KEY"] = tls.key
         self.proc = None
 
-    def http(self, method, path, body=None, headers=None, timeout=30):
+    def http(self, method, path, body=None, headers=None, timeout=30, want_headers=False):
         """A request of the suite's own to this Cooperage (trusting the test CA if TLS)."""
         return http(method, f"{self.local}{path}", body, headers, timeout,
-                    context=self.tls.ssl_context() if self.tls else None)
+                    context=self.tls.ssl_context() if self.tls else None,
+                    want_headers=want_headers)
 
-    def cli(self, *args):
+    def cli(self, *args, input=None):
+        """`cooperage <args>` on the same database (also while `serve` runs); `input`: stdin."""
         r = subprocess.run(
             [self.binary, *args], cwd=ROOT, env={**os.environ, **self.env},
-            capture_output=True, text=True, timeout=60,
+            capture_output=True, text=True, timeout=60, input=input,
         )
         if r.returncode != 0:
             raise Fail(f"cooperage {' '.join(args)} exited {r.returncode}: {r.stderr.strip()}")
@@ -285,6 +289,17 @@ class Cooperage:
 
     def actor(self, name):
         return f"{self.base}/actors/{name}"
+
+    def login(self, login, password):
+        """POST /api/v1/auth/login; returns the `Cookie` header value of the session."""
+        status, out, headers = self.http("POST", "/api/v1/auth/login",
+                                         {"login": login, "password": password}, want_headers=True)
+        check(status == 200, f"login as {login} -> {status}: {out}")
+        for cookie in headers.get_all("set-cookie") or []:
+            pair = cookie.split(";", 1)[0].strip()
+            if pair.startswith("cooperage_session=") and pair != "cooperage_session=":
+                return pair
+        raise Fail(f"login as {login}: no cooperage_session cookie in {headers.get_all('set-cookie')}")
 
     def admin(self, method, path, body=None):
         status, out = self.http(method, f"/api/v1/admin/{path}", body,
@@ -593,6 +608,77 @@ def rfc9421_first_knock_accepted(w: World):
     check(not bad, "not accepted on the RFC 9421 first knock: " + "; ".join(
         f"{(r.get('activity') or {}).get('type')} {r['url']} {r['scheme']} -> {r['status']}"
         for r in bad))
+
+
+MEMBER_PASSWORD = "interop-member-password-0123"  # 12+ characters, without the username
+
+
+@scenario
+def member_profile_update_reaches_fedify(w: World):
+    """A member (`cooperage admin create`, while serve runs) edits her profile through the API
+    (session cookie, PATCH /api/v1/me); Fedify, following her, verifies the Update{Person},
+    parses the new name, bio and City field, and the actor the peer keeps for her changes.
+
+    Fedify keeps no actors itself, and lookupObject() reads through its document cache (5
+    minutes, not invalidated by an Update), so the peer keeps what it followed and replaces it
+    with the object of a verified Update from that actor, as an app on Fedify does."""
+    coop, peer = w.coop, w.fedify
+    ana = coop.actor("ana")
+    coop.cli("admin", "create", "--username", "ana", "--name", "Ana", input=MEMBER_PASSWORD + "\n")
+    w.follow(peer, ana)
+    before = peer.get("actors").get(ana) or {}
+    check(before.get("name") == "Ana", f"before the edit Fedify keeps ana as {before}")
+
+    cookie = coop.login("ana", MEMBER_PASSWORD)
+    marker = f"m{int(time.time() * 1000)}"
+    n_received, n_inbox = len(peer.received()), len(peer.get("inbox"))
+    status, out = coop.http("PATCH", "/api/v1/me",
+                            {"display_name": "Ana Updated", "city": "Kassel",
+                             "bio": f"Cooper and baker {marker}"}, {"cookie": cookie})
+    check(status == 200, f"PATCH /api/v1/me -> {status}: {out}")
+
+    def arrived():
+        got = [a for a in peer.received()[n_received:] if a["type"] == "Update"]
+        if got:
+            return got[0]
+        # Not recorded: did Fedify refuse it (e.g. JSON-LD it could not expand)? Say how.
+        for p in peer.get("inbox")[n_inbox:]:
+            if p["type"] == "Update" and isinstance(p["status"], int) and not 200 <= p["status"] < 300:
+                raise Fail(f"Fedify answered Cooperage's Update {p['id']} with {p['status']}: "
+                           f"{p['response']!r}; see {peer.proc.logfile}")
+        return None
+
+    update = wait_for(f"Update of {ana} at Fedify", arrived)
+    raw = update["raw"] or {}
+    check("error" not in update, f"Fedify verified the Update but could not read its object: "
+                                 f"{str(update.get('error')).splitlines()[0]}; raw object: "
+                                 f"{json.dumps(raw.get('object'))[:300]}")
+    check(update["actor"] == ana, f"Update actor {update['actor']}, want {ana}")
+    check(update["objectId"] == ana, f"Update object {update['objectId']}, want {ana}")
+    person = update.get("person")
+    check(person, f"Fedify did not parse the Update's object as an actor: "
+                  f"{json.dumps(update['json'].get('object'))[:300]}")
+    check(person["type"] == "Person" and person["id"] == ana, f"Update object {person['type']} {person['id']}")
+    check(person["name"] == "Ana Updated", f"Fedify parsed name {person['name']!r}, want 'Ana Updated' "
+                                           f"(sent {(raw.get('object') or {}).get('name')!r})")
+    fields = {f.get("name"): f.get("value") for f in person["fields"]}
+    if fields.get("City") != "Kassel":
+        sent = [a for a in as_list((raw.get("object") or {}).get("attachment"))]
+        raise Fail(f"Fedify parsed profile fields {person['fields']}, want City: Kassel "
+                   f"(sent attachment {json.dumps(sent)[:300]})")
+    check(fields.get("Role"), f"no Role field among {person['fields']}")
+    if marker not in (person["summary"] or ""):
+        sent = (raw.get("object") or {}).get("summary")
+        where = (f"Cooperage sent summary {sent!r}: the bio (PATCH answered bio "
+                 f"{out.get('bio')!r}) is not in ana's actor document"
+                 if marker not in str(sent) else f"Cooperage sent summary {sent!r}")
+        raise Fail(f"Fedify parsed summary {person['summary']!r}, want the new bio; {where}")
+
+    after = peer.get("actors").get(ana) or {}
+    check(after.get("source") == "update" and after.get("activityId") == update["id"],
+          f"the peer did not take {update['id']} as ana's profile: it keeps {after}")
+    check(after.get("name") == "Ana Updated" and after.get("fields") == person["fields"],
+          f"Fedify keeps ana as {after}, before the edit {before}")
 
 
 @scenario

@@ -7,6 +7,7 @@
 mod support;
 
 mod accounts;
+mod authz;
 mod cli;
 mod config;
 mod delivery;

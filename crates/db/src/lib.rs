@@ -9,6 +9,7 @@ mod connection;
 pub mod deliveries;
 mod error;
 pub mod follows;
+pub mod groups;
 pub mod hosts;
 pub mod instance;
 pub mod invitations;

@@ -46,23 +46,17 @@ pub struct Admin;
 impl FromRequestParts<AppState> for Admin {
     type Rejection = AppError;
 
+    /// The configured admin token, or the session or write token of a member who is an admin.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let Some(expected) = state.admin_token.as_deref() else {
-            return Err(AppError::Forbidden(
-                "the admin API is off: set admin.api_token".into(),
-            ));
-        };
-        let given = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| {
-                AppError::Unauthorized("send `Authorization: Bearer <admin token>`".into())
-            })?;
-        if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
-            return Err(AppError::Unauthorized("wrong admin token".into()));
+        let bearer = crate::auth::cookie::bearer_token(&parts.headers);
+        if let (Some(expected), Some(given)) = (state.admin_token.as_deref(), bearer.as_deref())
+            && constant_time_eq(given.as_bytes(), expected.as_bytes())
+        {
+            return Ok(Admin);
         }
+        let member = crate::api::CurrentMember::from_request_parts(parts, state).await?;
+        member.require_write()?;
+        member.require_admin()?;
         Ok(Admin)
     }
 }

@@ -4,7 +4,7 @@
 pub mod accounts;
 mod activitypub;
 mod admin;
-mod api;
+pub mod api;
 pub mod auth;
 mod discovery;
 mod error;

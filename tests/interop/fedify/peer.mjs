@@ -8,12 +8,21 @@
 //
 //   GET  /_control/health                 -> {ok, actor}
 //   GET  /_control/received               -> activities received (verified by Fedify): parsed by
-//                                            Fedify (`json`, `note`) and as sent (`raw`)
+//                                            Fedify (`json`, `note`, for Update of an actor
+//                                            `person`) and as sent (`raw`); `error` if a
+//                                            listener could not read it
+//   GET  /_control/inbox                  -> every POST to its inboxes: activity id/type and
+//                                            Fedify's response (status, body), verified or not
+//   GET  /_control/actors                 -> the remote actors it keeps, by id: what it looked
+//                                            up when following, replaced by the object of a
+//                                            verified Update from that same actor (as an app
+//                                            on Fedify does: Fedify itself keeps no actors)
 //   GET  /_control/outgoing               -> every HTTP request this peer made: method, url,
 //                                            signature scheme (rfc9421|cavage|none), status,
 //                                            for POSTs: activity id/type, hasProof, hasLdSignature
 //   GET  /_control/following              -> follows sent: {target, followId, accepted}
 //   POST /_control/lookup  {url}          -> lookupObject(url): type, id, names, inbox, ...
+//                                            (through Fedify's document cache: 5 minutes)
 //   POST /_control/follow  {target}       -> sends Follow to the actor `target`
 //   POST /_control/post    {content, to?} -> Create(Note) to its followers (and `to` actors)
 //
@@ -37,6 +46,7 @@ import {
   isActor,
   Note,
   Person,
+  PropertyValue,
   PUBLIC_COLLECTION,
   Reject,
   Undo,
@@ -100,6 +110,8 @@ const received = []; // what reached the inbox, after Fedify verified it
 const rawById = new Map(); // activity id -> the JSON as it arrived on the wire
 const followers = new Map(); // actor id -> actor object (for sendActivity)
 const following = []; // {target, followId, accepted}
+const inboxPosts = []; // {id, type, status, response}: every POST to an inbox, as answered
+const actors = new Map(); // actor id -> describeActor(): followed actors, kept up to date by Update
 let keyPairs; // [RSA, Ed25519]
 let seq = 0;
 
@@ -136,7 +148,43 @@ federation.setFollowersDispatcher(
     identifier === NAME ? { items: [...followers.values()] } : null,
 );
 
+// What an app keeps of a remote actor: names, bio, profile fields (`attachment` PropertyValues).
+async function describeActor(ctx, actor) {
+  const fields = [];
+  for await (const a of actor.getAttachments({ documentLoader: ctx.documentLoader, contextLoader: ctx.contextLoader })) {
+    fields.push(a instanceof PropertyValue
+      ? { name: a.name?.toString() ?? null, value: a.value?.toString() ?? null }
+      : { type: a?.constructor?.name ?? String(a) });
+  }
+  return {
+    type: actor.constructor.name,
+    id: actor.id?.href ?? null,
+    preferredUsername: actor.preferredUsername?.toString() ?? null,
+    name: actor.name?.toString() ?? null,
+    summary: actor.summary?.toString() ?? null,
+    fields,
+  };
+}
+
 async function record(ctx, activity) {
+  try {
+    return await recordParsed(ctx, activity);
+  } catch (e) {
+    // A listener that cannot read what Fedify verified: keep the reason for the harness.
+    const entry = {
+      type: activity.constructor.name,
+      id: activity.id?.href ?? null,
+      actor: activity.actorId?.href ?? null,
+      objectId: activity.objectId?.href ?? null,
+      raw: rawById.get(activity.id?.href) ?? null,
+      error: String(e?.stack ?? e),
+    };
+    received.push(entry);
+    throw e;
+  }
+}
+
+async function recordParsed(ctx, activity) {
   const entry = {
     type: activity.constructor.name,
     id: activity.id?.href ?? null,
@@ -160,6 +208,13 @@ async function record(ctx, activity) {
         cc: object.ccIds.map((u) => u.href),
         hashtags: tags,
       };
+    }
+    if (activity instanceof Update && isActor(object)) {
+      entry.person = await describeActor(ctx, object);
+      // Only the actor itself may update its profile (Fedify verified the signer is `actor`).
+      if (object.id?.href === entry.actor && actors.has(entry.actor)) {
+        actors.set(entry.actor, { ...entry.person, source: "update", activityId: entry.id });
+      }
     }
   }
   received.push(entry);
@@ -216,8 +271,12 @@ const control = {
   "GET /_control/received": async () => received,
   "GET /_control/outgoing": async () => outgoing,
   "GET /_control/following": async () => following,
+  "GET /_control/inbox": async () => inboxPosts,
+  "GET /_control/actors": async () => Object.fromEntries(actors),
   "POST /_control/lookup": async ({ url }) => {
-    const o = await lookupActor(ctx(), url);
+    const c = ctx();
+    const o = await lookupActor(c, url);
+    const profile = isActor(o) ? await describeActor(c, o) : null;
     return {
       type: o.constructor.name,
       isActor: isActor(o),
@@ -228,6 +287,8 @@ const control = {
       sharedInbox: o.endpoints?.sharedInbox?.href ?? null,
       followers: o.followersId?.href ?? null,
       publicKeyId: (await o.getPublicKey?.())?.id?.href ?? null,
+      summary: profile?.summary ?? null,
+      fields: profile?.fields ?? null,
     };
   },
   "POST /_control/follow": async ({ target }) => {
@@ -237,6 +298,7 @@ const control = {
     const followId = `${ORIGIN}/activities/follow-${++seq}`;
     const entry = { target: actor.id.href, followId, accepted: false };
     following.push(entry); // before sending: the Accept may arrive before the POST returns
+    actors.set(actor.id.href, { ...(await describeActor(c, actor)), source: "lookup" });
     await c.sendActivity(
       { identifier: NAME },
       actor,
@@ -293,10 +355,15 @@ const server = http.createServer(async (req, res) => {
       const out = await handler(input);
       return send(200, { "content-type": "application/json" }, JSON.stringify(out));
     }
+    let inboxPost = null;
     if (req.method === "POST" && url.pathname.endsWith("inbox")) {
+      inboxPost = { id: null, type: null, status: null, response: null };
+      inboxPosts.push(inboxPost);
       try {
         const raw = JSON.parse(body.toString("utf8"));
         if (typeof raw.id === "string") rawById.set(raw.id, raw);
+        inboxPost.id = raw.id ?? null;
+        inboxPost.type = raw.type ?? null;
       } catch {
         // Fedify answers malformed bodies itself
       }
@@ -316,6 +383,10 @@ const server = http.createServer(async (req, res) => {
       onNotAcceptable: () => new Response("not acceptable", { status: 406 }),
     });
     const out = Buffer.from(await response.arrayBuffer());
+    if (inboxPost) {
+      inboxPost.status = response.status;
+      inboxPost.response = out.toString("utf8").slice(0, 500);
+    }
     send(response.status, Object.fromEntries(response.headers), out);
   } catch (e) {
     console.error(`[fedify ${NAME}] ${req.method} ${req.url}:`, e);

@@ -36,7 +36,21 @@ pub async fn show(
         .run(move |conn| cooperage_db::actors::by_id(conn, actor_id))
         .await?;
     let private = me.member.is_admin || me.member.id == member.id;
-    Ok(Json(member_view(&member, Some(&actor), private)).into_response())
+    let member_id = member.id;
+    let groups = state
+        .federation
+        .context()
+        .db()
+        .run(move |conn| cooperage_db::groups::of_member(conn, member_id))
+        .await?;
+    let mut view = member_view(&member, Some(&actor), private);
+    view["groups"] = json!(
+        groups
+            .iter()
+            .map(|g| json!({ "id": g.id, "name": g.name, "kind": g.kind }))
+            .collect::<Vec<_>>()
+    );
+    Ok(Json(view).into_response())
 }
 
 async fn find(

@@ -1,5 +1,6 @@
 //! The member-facing JSON API under `/api/v1`: session cookie or bearer token.
 
+mod groups;
 mod invitations;
 mod me;
 mod members;
@@ -8,7 +9,7 @@ mod session;
 use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::routing::{delete, get, patch, post};
+use axum::routing::{delete, get, post};
 use cooperage_db::members::Member;
 use cooperage_domain::member::Status;
 use serde_json::{Value, json};
@@ -19,6 +20,7 @@ use crate::{AppError, AppState};
 /// The API routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/auth/login", post(session::login))
         .route("/api/v1/auth/logout", post(session::logout))
         .route("/api/v1/auth/signup", post(session::signup))
@@ -40,7 +42,22 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/members/{username}/password-reset",
             post(members::password_reset),
         )
-        .route("/api/v1/members/{username}/role", patch(members::update))
+        .route("/api/v1/groups", get(groups::list).post(groups::create))
+        .route("/api/v1/groups/{id}/members", post(groups::add_member))
+        .route(
+            "/api/v1/groups/{id}/members/{username}",
+            delete(groups::remove_member),
+        )
+}
+
+/// The OpenAPI document of the API (kept true by a test that calls every operation in it).
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
 }
 
 /// How a request was authenticated.

@@ -1,0 +1,186 @@
+//! Who may do what: every API operation against anonymous, candidate, member, admin and a
+//! remote actor (a valid HTTP signature is no login). And the OpenAPI document lists exactly
+//! the operations the server has.
+
+use std::collections::BTreeSet;
+
+use cooperage_domain::member::Role;
+use cooperage_web::accounts::{self, NewAccount};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{MastodonPeer, TestInstance};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn account(instance: &TestInstance, username: &str, role: Role, admin: bool) {
+    let settings = cooperage::server::account_settings(&instance.config);
+    let account = NewAccount {
+        username: username.into(),
+        password: PASSWORD.into(),
+        email: None,
+        display_name: None,
+        role,
+        is_admin: admin,
+    };
+    accounts::create_member(instance.federation(), &settings, account)
+        .await
+        .expect("account");
+}
+
+async fn session(instance: &TestInstance, username: &str) -> String {
+    let response = instance
+        .http
+        .post(format!("{}/api/v1/auth/login", instance.base))
+        .json(&json!({ "login": username, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Who calls.
+#[derive(Clone, Copy, Debug)]
+enum Caller {
+    Anonymous,
+    Candidate,
+    Member,
+    Admin,
+    Remote,
+}
+
+const CALLERS: [Caller; 5] = [
+    Caller::Anonymous,
+    Caller::Candidate,
+    Caller::Member,
+    Caller::Admin,
+    Caller::Remote,
+];
+
+backend_tests! {
+    async fn every_operation_has_the_expected_authorization(db) {
+        let coop = TestInstance::start(&db).await;
+        account(&coop, "ana", Role::Member, true).await;
+        account(&coop, "max", Role::Member, false).await;
+        account(&coop, "cleo", Role::Candidate, false).await;
+        let cookies = [session(&coop, "cleo").await, session(&coop, "max").await, session(&coop, "ana").await];
+        let peer = MastodonPeer::start(None).await;
+        let group: Value = coop
+            .http
+            .post(format!("{}/api/v1/groups", coop.base))
+            .header("cookie", cookies[2].as_str())
+            .json(&json!({ "name": "AG Tech", "kind": "working" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let group_id = group["id"].as_i64().unwrap();
+
+        // (method, path, body, expected status for: anonymous, candidate, member, admin, remote)
+        let matrix: Vec<(Method, String, Option<Value>, [u16; 5])> = vec![
+            (Method::GET, "/api/v1/openapi.json".into(), None, [200, 200, 200, 200, 200]),
+            (Method::GET, "/api/v1/me".into(), None, [401, 200, 200, 200, 401]),
+            (Method::PATCH, "/api/v1/me".into(), Some(json!({ "pronouns": "they/them" })), [401, 200, 200, 200, 401]),
+            (Method::GET, "/api/v1/me/tokens".into(), None, [401, 200, 200, 200, 401]),
+            (Method::GET, "/api/v1/members".into(), None, [401, 200, 200, 200, 401]),
+            (Method::GET, "/api/v1/members/max".into(), None, [401, 200, 200, 200, 401]),
+            (Method::PATCH, "/api/v1/members/cleo".into(), Some(json!({ "buddy": "max" })), [401, 403, 403, 200, 401]),
+            (Method::GET, "/api/v1/members/candidates-ready".into(), None, [401, 403, 403, 200, 401]),
+            (Method::POST, "/api/v1/members/max/password-reset".into(), None, [401, 403, 403, 200, 401]),
+            (Method::POST, "/api/v1/invitations".into(), Some(json!({ "role": "member" })), [401, 403, 403, 201, 401]),
+            (Method::GET, "/api/v1/groups".into(), None, [401, 200, 200, 200, 401]),
+            (Method::POST, "/api/v1/groups".into(), Some(json!({ "name": "City Kassel", "kind": "city" })), [401, 403, 403, 201, 401]),
+            // Members join themselves; only admins add others.
+            (Method::POST, format!("/api/v1/groups/{group_id}/members"), Some(json!({ "username": "max" })), [401, 403, 204, 204, 401]),
+            (Method::DELETE, format!("/api/v1/groups/{group_id}/members/max"), None, [401, 403, 204, 404, 401]),
+            (Method::GET, "/api/v1/admin/federation/queue".into(), None, [401, 403, 403, 200, 401]),
+            (Method::POST, "/api/v1/admin/announcements".into(), Some(json!({ "text": "Hallo" })), [401, 403, 403, 201, 401]),
+        ];
+        let mut failures = Vec::new();
+        for (method, path, body, expected) in &matrix {
+            for (caller, want) in CALLERS.iter().zip(expected) {
+                let url = format!("{}{path}", coop.base);
+                let mut request = coop.http.request(method.clone(), &url);
+                request = match caller {
+                    Caller::Anonymous => request,
+                    Caller::Candidate => request.header("cookie", cookies[0].as_str()),
+                    Caller::Member => request.header("cookie", cookies[1].as_str()),
+                    Caller::Admin => request.header("cookie", cookies[2].as_str()),
+                    Caller::Remote => {
+                        let signed = peer.signed_post(&url, body.as_ref().map(|b| b.to_string().into_bytes()).unwrap_or_default(), None);
+                        signed.headers.iter().filter(|(n, _)| n != "host").fold(request, |r, (n, v)| r.header(n.as_str(), v.as_str()))
+                    }
+                };
+                if let Some(body) = body {
+                    request = request.json(body);
+                }
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                if status != *want {
+                    failures.push(format!("{method} {path} as {caller:?}: {status}, expected {want}"));
+                } else if status >= 400 {
+                    let body: Value = response.json().await.unwrap_or(Value::Null);
+                    if !body["error"].is_string() || !body["message"].is_string() {
+                        failures.push(format!("{method} {path} as {caller:?}: error body {body}"));
+                    }
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+        coop.stop().await;
+    }
+
+    async fn the_openapi_document_lists_exactly_the_operations(db) {
+        let coop = TestInstance::start(&db).await;
+        let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", coop.base)).await.unwrap().json().await.unwrap();
+        assert_eq!(doc["openapi"], "3.1.0");
+        let mut documented = BTreeSet::new();
+        for (path, operations) in doc["paths"].as_object().unwrap() {
+            for method in operations.as_object().unwrap().keys() {
+                documented.insert((method.to_uppercase(), path.clone()));
+                // Every documented operation exists: the server does not answer 404 or 405
+                // for its route (placeholders filled with values that exist or not).
+                let concrete = path
+                    .replace("{username}", "nobody")
+                    .replace("{id}", "999999")
+                    .replace("{host}", "example.org")
+                    .replace("{decision}", "accept");
+                let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                let status = coop.http.request(method.clone(), format!("{}{concrete}", coop.base)).send().await.unwrap().status();
+                assert!(status != 405 && !(status == 404 && !concrete.contains("nobody") && !concrete.contains("999999")),
+                    "{method} {path}: {status}");
+            }
+        }
+        // Every route the API declares is documented (read from the routers' sources).
+        let mut declared = BTreeSet::new();
+        for source in [include_str!("../../crates/web/src/api/mod.rs"), include_str!("../../crates/web/src/admin.rs")] {
+            // `.route("/api/v1/…", get(…).post(…))`, possibly spread over lines by rustfmt.
+            for declaration in source.split(".route(").skip(1) {
+                let declaration = declaration.split(".route(").next().unwrap_or_default();
+                let declaration = declaration.split("\n}").next().unwrap_or_default();
+                let Some(path) = declaration.split('"').nth(1).filter(|p| p.starts_with("/api/v1")) else { continue };
+                let handlers: String = declaration.split_once(',').map(|(_, h)| h).unwrap_or_default().split_whitespace().collect();
+                for (method, marker) in [("GET", "get("), ("POST", "post("), ("PATCH", "patch("), ("PUT", "put("), ("DELETE", "delete(")] {
+                    if handlers.starts_with(marker) || handlers.contains(&format!(".{marker}")) {
+                        declared.insert((method.to_owned(), path.to_owned()));
+                    }
+                }
+            }
+        }
+        assert!(declared.len() >= 25, "{declared:?}");
+        let undocumented: Vec<_> = declared.difference(&documented).collect();
+        assert!(undocumented.is_empty(), "routes missing from openapi.json: {undocumented:?}");
+        let phantom: Vec<_> = documented.difference(&declared).collect();
+        assert!(phantom.is_empty(), "openapi.json documents routes that do not exist: {phantom:?}");
+        coop.stop().await;
+    }
+}
