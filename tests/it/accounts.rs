@@ -137,9 +137,37 @@ backend_tests! {
         assert_eq!(ben2.call(Method::DELETE, &format!("/api/v1/me/tokens/{id}"), None).await.0, 204);
         assert_eq!(script.call(Method::GET, "/api/v1/me", None).await.0, 401, "revoked");
 
+        // An admin's password-reset link: the old password stops working, the new one works.
+        let (status, reset) = ana.call(Method::POST, "/api/v1/members/ben/password-reset", None).await;
+        assert_eq!(status, 200, "{reset}");
+        let mut anyone = Client::new(&coop);
+        let (status, body) = anyone
+            .call(Method::POST, "/api/v1/auth/signup", Some(json!({ "invitation": reset["invitation"], "password": "a brand new passphrase" })))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(Client::new(&coop).login("ben", "a long enough passphrase").await.0, 401);
+        let mut ben2 = Client::new(&coop);
+        assert_eq!(ben2.login("ben", "a brand new passphrase").await.0, 200);
+        // Changing one's password needs the current one.
+        let (status, body) = ben2
+            .call(Method::POST, "/api/v1/me/password", Some(json!({ "current_password": "wrong", "new_password": "yet another passphrase" })))
+            .await;
+        assert_eq!((status, body["field"].as_str()), (422, Some("current_password")));
+        let (status, _) = ben2
+            .call(Method::POST, "/api/v1/me/password", Some(json!({ "current_password": "a brand new passphrase", "new_password": "yet another passphrase" })))
+            .await;
+        assert_eq!(status, 204);
+        assert_eq!(ben2.call(Method::GET, "/api/v1/me", None).await.0, 401, "sessions end with a password change");
+        assert_eq!(ben2.login("ben", "yet another passphrase").await.0, 200);
+
         // Profile edit, then logout ends the session.
-        let (status, me) = ben2.call(Method::PATCH, "/api/v1/me", Some(json!({ "city": "Kassel", "display_name": "Ben B." }))).await;
+        let (status, me) = ben2.call(Method::PATCH, "/api/v1/me", Some(json!({ "city": "Kassel", "display_name": "Ben B.", "bio": "Tischler & <Rustacean>" }))).await;
         assert_eq!(status, 200, "{me}");
+        let actor: Value = coop.http.get(format!("http://{}/actors/ben", coop.domain)).header("accept", "application/activity+json")
+            .send().await.unwrap().json().await.unwrap();
+        assert_eq!(actor["summary"], "<p>Tischler &amp; &lt;Rustacean&gt;</p>", "the bio is the actor's summary, escaped");
+        assert_eq!(actor["name"], "Ben B.");
+        assert!(actor["attachment"].to_string().contains("Kassel"), "{}", actor["attachment"]);
         assert_eq!((me["city"].as_str(), me["display_name"].as_str()), (Some("Kassel"), Some("Ben B.")));
         let stale_cookie = ben2.cookie.clone();
         assert_eq!(ben2.call(Method::POST, "/api/v1/auth/logout", None).await.0, 204);
@@ -211,6 +239,22 @@ backend_tests! {
         assert_eq!(stranger.call(Method::POST, "/api/v1/auth/signup", Some(bad)).await.0, 422);
         let good = json!({ "invitation": secret, "username": "dana", "password": "a long enough passphrase" });
         assert_eq!(stranger.call(Method::POST, "/api/v1/auth/signup", Some(good)).await.0, 201);
+        // An expired invitation.
+        let expired = cooperage_web::auth::tokens::generate(cooperage_web::auth::tokens::SecretKind::Invitation);
+        let hash = expired.hash.clone();
+        coop.query(move |conn| {
+            let past = cooperage_db::now() - chrono::TimeDelta::hours(1);
+            cooperage_db::invitations::create(conn, &cooperage_db::invitations::NewInvitation {
+                token_hash: hash, role: "member".into(), is_admin: false, created_by: None,
+                member_id: None, expires_at: past, created_at: past - chrono::TimeDelta::days(7),
+            })
+        })
+        .await;
+        let (status, body) = stranger
+            .call(Method::POST, "/api/v1/auth/signup", Some(json!({ "invitation": expired.secret, "username": "eve", "password": "a long enough passphrase" })))
+            .await;
+        assert_eq!((status, body["field"].as_str()), (422, Some("invitation")), "{body}");
+        assert!(body["message"].as_str().unwrap().contains("expired"), "{body}");
         // An unknown invitation.
         let (status, body) = stranger
             .call(Method::POST, "/api/v1/auth/signup", Some(json!({ "invitation": "coop_inv_nope", "username": "eve", "password": "a long enough passphrase" })))

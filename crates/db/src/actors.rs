@@ -183,3 +183,11 @@ pub fn set_display_name(conn: &mut AnyConnection, id: i64, name: &str) -> Result
         .execute(conn)?;
     Ok(())
 }
+
+/// Sets a local actor's summary (HTML, as shown on its profile).
+pub fn set_summary(conn: &mut AnyConnection, id: i64, summary: &str) -> Result<(), DbError> {
+    diesel::update(actors::table.find(id))
+        .set(actors::summary.eq(Some(summary)))
+        .execute(conn)?;
+    Ok(())
+}

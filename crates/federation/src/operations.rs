@@ -316,7 +316,8 @@ pub async fn publish_note(
     Ok(note_id)
 }
 
-fn paragraphs(text: &str) -> String {
+/// Plain text as HTML paragraphs (blank lines separate them), escaped.
+pub fn paragraphs(text: &str) -> String {
     text.split("\n\n")
         .map(|p| format!("<p>{}</p>", escape_html(p.trim()).replace('\n', "<br>")))
         .collect()

@@ -78,6 +78,13 @@ pub async fn update(
         avatar_url,
     };
     let display_name = bounded("display_name", body.display_name, MAX_SHORT)?;
+    let summary = change.bio.as_deref().map(|bio| {
+        if bio.is_empty() {
+            String::new()
+        } else {
+            cooperage_federation::operations::paragraphs(bio)
+        }
+    });
     let (id, actor_id) = (me.member.id, me.member.actor_id);
     let context = state.federation.context();
     context
@@ -87,6 +94,10 @@ pub async fn update(
                 members::update_profile(conn, id, &change)?;
                 if let Some(name) = display_name {
                     cooperage_db::actors::set_display_name(conn, actor_id, &name)?;
+                }
+                // The bio is the actor's `summary` on the Fediverse.
+                if let Some(summary) = &summary {
+                    cooperage_db::actors::set_summary(conn, actor_id, summary)?;
                 }
                 Ok::<_, cooperage_db::DbError>(())
             })

@@ -149,6 +149,15 @@ pub async fn update(
         .run(move |conn| members::by_id(conn, id))
         .await?
         .ok_or(AppError::NotFound)?;
+    if updated.status == Status::Left.as_str() && member.status != Status::Left.as_str() {
+        // Leaving without moving (account migration is not supported): nobody follows the
+        // member's actor here any more and it follows nobody. Their history stays.
+        let actor_id = updated.actor_id;
+        context
+            .db()
+            .write(move |conn| cooperage_db::follows::remove_all_of(conn, actor_id))
+            .await?;
+    }
     if updated.role != member.role || updated.status != member.status {
         // The member's profile shows their role; the coop's `members` collection changed.
         cooperage_federation::operations::announce_actor_update(context, &updated.username).await?;
