@@ -102,8 +102,24 @@ backend_tests! {
             // Members join themselves; only admins add others.
             (Method::POST, format!("/api/v1/groups/{group_id}/members"), Some(json!({ "username": "max" })), [401, 403, 204, 204, 401]),
             (Method::DELETE, format!("/api/v1/groups/{group_id}/members/max"), None, [401, 403, 204, 404, 401]),
+            (Method::POST, "/api/v1/me/password".into(), Some(json!({ "current_password": "wrong", "new_password": "x" })), [401, 422, 422, 422, 401]),
+            (Method::POST, "/api/v1/me/tokens".into(), Some(json!({ "name": "t", "scope": "admin" })), [401, 422, 422, 422, 401]),
+            (Method::DELETE, "/api/v1/me/tokens/999999".into(), None, [401, 404, 404, 404, 401]),
+            (Method::POST, "/api/v1/auth/login".into(), Some(json!({ "login": "nobody", "password": "wrong" })), [401, 401, 401, 401, 401]),
+            (Method::POST, "/api/v1/auth/signup".into(), Some(json!({ "invitation": "coop_inv_x", "username": "zed", "password": "a long enough passphrase" })), [422, 422, 422, 422, 422]),
             (Method::GET, "/api/v1/admin/federation/queue".into(), None, [401, 403, 403, 200, 401]),
+            (Method::GET, "/api/v1/admin/federation/network".into(), None, [401, 403, 403, 200, 401]),
+            (Method::GET, "/api/v1/admin/federation/hosts".into(), None, [401, 403, 403, 200, 401]),
+            (Method::PUT, "/api/v1/admin/federation/hosts/spam.example".into(), Some(json!({ "policy": "block" })), [401, 403, 403, 200, 401]),
+            (Method::DELETE, "/api/v1/admin/federation/hosts/spam.example".into(), None, [401, 403, 403, 204, 401]),
+            (Method::POST, "/api/v1/admin/federation/follows".into(), Some(json!({ "target": "not a handle" })), [401, 403, 403, 400, 401]),
+            (Method::DELETE, "/api/v1/admin/federation/follows".into(), Some(json!({ "target": "not a handle" })), [401, 403, 403, 400, 401]),
+            (Method::GET, "/api/v1/admin/follow-requests".into(), None, [401, 403, 403, 200, 401]),
+            (Method::POST, "/api/v1/admin/follow-requests/accept".into(), Some(json!({ "follower": "not a handle" })), [401, 403, 403, 400, 401]),
+            (Method::PUT, "/api/v1/admin/actors/coop/approval".into(), Some(json!({ "manually_approves_followers": false })), [401, 403, 403, 200, 401]),
             (Method::POST, "/api/v1/admin/announcements".into(), Some(json!({ "text": "Hallo" })), [401, 403, 403, 201, 401]),
+            // Last: it ends the sessions it is called with.
+            (Method::POST, "/api/v1/auth/logout".into(), None, [204, 204, 204, 204, 204]),
         ];
         let mut failures = Vec::new();
         for (method, path, body, expected) in &matrix {
