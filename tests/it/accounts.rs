@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 
 use crate::support::TestInstance;
 
-const PASSWORD: &str = "correct horse battery staple";
+const PASSWORD: &str = TestInstance::PASSWORD;
 
-/// Creates an admin directly (as `cooperage admin create` does).
+/// Creates the admin `ana` (as `cooperage admin create` does), with an e-mail address.
 async fn admin(instance: &TestInstance) {
     let settings = cooperage::server::account_settings(&instance.config);
     let account = NewAccount {

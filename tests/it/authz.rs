@@ -5,46 +5,10 @@
 use std::collections::BTreeSet;
 
 use cooperage_domain::member::Role;
-use cooperage_web::accounts::{self, NewAccount};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::{MastodonPeer, TestInstance};
-
-const PASSWORD: &str = "correct horse battery staple";
-
-async fn account(instance: &TestInstance, username: &str, role: Role, admin: bool) {
-    let settings = cooperage::server::account_settings(&instance.config);
-    let account = NewAccount {
-        username: username.into(),
-        password: PASSWORD.into(),
-        email: None,
-        display_name: None,
-        role,
-        is_admin: admin,
-    };
-    accounts::create_member(instance.federation(), &settings, account)
-        .await
-        .expect("account");
-}
-
-async fn session(instance: &TestInstance, username: &str) -> String {
-    let response = instance
-        .http
-        .post(format!("{}/api/v1/auth/login", instance.base))
-        .json(&json!({ "login": username, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
 
 /// Who calls.
 #[derive(Clone, Copy, Debug)]
@@ -67,10 +31,10 @@ const CALLERS: [Caller; 5] = [
 backend_tests! {
     async fn every_operation_has_the_expected_authorization(db) {
         let coop = TestInstance::start(&db).await;
-        account(&coop, "ana", Role::Member, true).await;
-        account(&coop, "max", Role::Member, false).await;
-        account(&coop, "cleo", Role::Candidate, false).await;
-        let cookies = [session(&coop, "cleo").await, session(&coop, "max").await, session(&coop, "ana").await];
+        coop.create_account("ana", Role::Member, true).await;
+        coop.create_account("max", Role::Member, false).await;
+        coop.create_account("cleo", Role::Candidate, false).await;
+        let cookies = [coop.login_cookie("cleo").await, coop.login_cookie("max").await, coop.login_cookie("ana").await];
         let peer = MastodonPeer::start(None).await;
         let group: Value = coop
             .http

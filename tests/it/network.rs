@@ -3,28 +3,9 @@
 
 use cooperage_domain::member::Role;
 use cooperage_federation::operations;
-use cooperage_web::accounts::{self, NewAccount};
 use serde_json::json;
 
 use crate::support::{DEADLINE, TestInstance, wait_for};
-
-const PASSWORD: &str = "correct horse battery staple";
-
-async fn account(instance: &TestInstance, username: &str, role: Role, admin: bool) -> String {
-    let settings = cooperage::server::account_settings(&instance.config);
-    let account = NewAccount {
-        username: username.into(),
-        password: PASSWORD.into(),
-        email: None,
-        display_name: None,
-        role,
-        is_admin: admin,
-    };
-    accounts::create_member(instance.federation(), &settings, account)
-        .await
-        .expect("account");
-    format!("http://{}/actors/{username}", instance.domain)
-}
 
 /// Waits until `observer` holds `expected` as the verdict on `actor` in `coop`.
 async fn wait_for_verdict(observer: &TestInstance, actor: &str, coop: &str, expected: bool) {
@@ -47,10 +28,10 @@ backend_tests! {
         let a = TestInstance::start_named(&db, "nord").await;
         let b = TestInstance::start_named(&db_b, "sued").await;
         let c = TestInstance::start_named(&db_c, "west").await;
-        let ana = account(&a, "ana", Role::Member, true).await;
-        let cand = account(&a, "cand", Role::Candidate, false).await;
-        let bea = account(&b, "bea", Role::Member, false).await;
-        let cai = account(&c, "cai", Role::Member, false).await;
+        let ana = a.create_account("ana", Role::Member, true).await;
+        let cand = a.create_account("cand", Role::Candidate, false).await;
+        let bea = b.create_account("bea", Role::Member, false).await;
+        let cai = c.create_account("cai", Role::Member, false).await;
 
         // Everyone follows everyone: the network.
         for (from, to) in [(&a, &b), (&a, &c), (&b, &a), (&b, &c), (&c, &a), (&c, &b)] {
@@ -74,14 +55,7 @@ backend_tests! {
         }
 
         // A promotes its candidate: B and C see it.
-        let login = a
-            .http
-            .post(format!("{}/api/v1/auth/login", a.base))
-            .json(&json!({ "login": "ana", "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let cookie = a.login_cookie("ana").await;
         let patch = |body: serde_json::Value| {
             a.http
                 .patch(format!("{}/api/v1/members/cand", a.base))

@@ -145,6 +145,51 @@ impl TestInstance {
         (status, response.json().await.expect("JSON body"))
     }
 
+    /// Password of accounts made by [`Self::create_account`].
+    pub const PASSWORD: &'static str = "correct horse battery staple";
+
+    /// Creates a member account (as `cooperage admin create` and sign-up do); returns the
+    /// member's actor id.
+    pub async fn create_account(
+        &self,
+        username: &str,
+        role: cooperage_domain::member::Role,
+        admin: bool,
+    ) -> String {
+        let settings = cooperage::server::account_settings(&self.config);
+        let account = cooperage_web::accounts::NewAccount {
+            username: username.into(),
+            password: Self::PASSWORD.into(),
+            email: None,
+            display_name: None,
+            role,
+            is_admin: admin,
+        };
+        cooperage_web::accounts::create_member(self.federation(), &settings, account)
+            .await
+            .expect("account");
+        format!("http://{}/actors/{username}", self.domain)
+    }
+
+    /// Logs in an account made by [`Self::create_account`]; returns its `Cookie` header value.
+    pub async fn login_cookie(&self, username: &str) -> String {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&serde_json::json!({ "login": username, "password": Self::PASSWORD }))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), 200, "login as {username}");
+        response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Stops the instance gracefully.
     pub async fn stop(self) {
         self.instance.stop().await.expect("clean shutdown");
