@@ -63,25 +63,27 @@ pub struct ActorForm {
 
 /// Inserts a new actor, or updates the one with the same `ap_id` (a refetched remote actor).
 pub fn upsert(conn: &mut AnyConnection, form: &ActorForm) -> Result<Actor, DbError> {
-    crate::transaction(conn, |conn| {
-        let existing = by_ap_id(conn, &form.ap_id)?;
-        match existing {
-            Some(actor) => {
-                diesel::update(actors::table.find(actor.id))
-                    .set(form)
-                    .execute(conn)?;
-            }
-            None => {
-                diesel::insert_into(actors::table)
-                    .values(form)
-                    .execute(conn)?;
-            }
-        }
-        Ok(actors::table
-            .filter(actors::ap_id.eq(&form.ap_id))
-            .select(Actor::as_select())
-            .first(conn)?)
-    })
+    // One INSERT … ON CONFLICT DO UPDATE: two requests learning of the same actor at once
+    // (an inbox and a fetch) must not fail on the UNIQUE id. Typed per backend, since
+    // ON CONFLICT does not compile through the two-backend connection.
+    match conn {
+        AnyConnection::Postgresql(c) => diesel::insert_into(actors::table)
+            .values(form)
+            .on_conflict(actors::ap_id)
+            .do_update()
+            .set(form)
+            .execute(c)?,
+        AnyConnection::Sqlite(c) => diesel::insert_into(actors::table)
+            .values(form)
+            .on_conflict(actors::ap_id)
+            .do_update()
+            .set(form)
+            .execute(c)?,
+    };
+    Ok(actors::table
+        .filter(actors::ap_id.eq(&form.ap_id))
+        .select(Actor::as_select())
+        .first(conn)?)
 }
 
 /// The actor with this ActivityPub id, if we know it.

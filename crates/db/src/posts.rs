@@ -61,6 +61,24 @@ pub fn upsert(conn: &mut AnyConnection, form: &PostForm) -> Result<(), DbError> 
     }
 }
 
+/// Stores a new post; a post with the same id (even a deleted one) stays as it is. Returns
+/// whether it was stored. One statement: the inbox's path for `Create`.
+pub fn insert_new(conn: &mut AnyConnection, form: &PostForm) -> Result<bool, DbError> {
+    let inserted = match conn {
+        AnyConnection::Postgresql(c) => diesel::insert_into(posts::table)
+            .values(form)
+            .on_conflict(posts::ap_id)
+            .do_nothing()
+            .execute(c)?,
+        AnyConnection::Sqlite(c) => diesel::insert_into(posts::table)
+            .values(form)
+            .on_conflict(posts::ap_id)
+            .do_nothing()
+            .execute(c)?,
+    };
+    Ok(inserted == 1)
+}
+
 /// The post with this ActivityPub id.
 pub fn by_ap_id(conn: &mut AnyConnection, ap_id: &str) -> Result<Option<Post>, DbError> {
     Ok(posts::table

@@ -15,23 +15,23 @@ pub fn record(
     actor_id: i64,
     kind: &str,
 ) -> Result<bool, DbError> {
-    use diesel::sql_types::{BigInt, Text, Timestamp};
     // One statement, no savepoint: a conflict is not an error that aborts the transaction.
-    const SQL: &str = "INSERT INTO received_activities (ap_id, actor_id, kind, received_at) \
-                       VALUES ($1, $2, $3, $4) ON CONFLICT (ap_id) DO NOTHING";
-    let now = crate::now();
+    // Typed per backend (ON CONFLICT does not compile through the two-backend connection),
+    // so diesel caches the prepared statement on the inbox's hot path.
+    let values = (
+        received_activities::ap_id.eq(ap_id),
+        received_activities::actor_id.eq(actor_id),
+        received_activities::kind.eq(kind),
+        received_activities::received_at.eq(crate::now()),
+    );
     let inserted = match conn {
-        AnyConnection::Postgresql(c) => diesel::sql_query(SQL)
-            .bind::<Text, _>(ap_id)
-            .bind::<BigInt, _>(actor_id)
-            .bind::<Text, _>(kind)
-            .bind::<Timestamp, _>(now)
+        AnyConnection::Postgresql(c) => diesel::insert_into(received_activities::table)
+            .values(values)
+            .on_conflict_do_nothing()
             .execute(c)?,
-        AnyConnection::Sqlite(c) => diesel::sql_query(SQL.replace('$', "?"))
-            .bind::<Text, _>(ap_id)
-            .bind::<BigInt, _>(actor_id)
-            .bind::<Text, _>(kind)
-            .bind::<Timestamp, _>(now)
+        AnyConnection::Sqlite(c) => diesel::insert_into(received_activities::table)
+            .values(values)
+            .on_conflict_do_nothing()
             .execute(c)?,
     };
     Ok(inserted == 1)

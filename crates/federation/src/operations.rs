@@ -200,7 +200,8 @@ pub async fn set_manual_approval(
         .db()
         .run(move |conn| cooperage_db::actors::set_manually_approves(conn, actor.id, on))
         .await?;
-    Ok(())
+    // Followers' servers show "follow request" instead of "follow" once they know.
+    announce_actor_update(context, username).await
 }
 
 /// Blocks a host: refused at the inbox, never fetched, no deliveries; its follows are removed.

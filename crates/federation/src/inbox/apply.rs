@@ -3,6 +3,8 @@
 use cooperage_db::actors::{self, Actor};
 use cooperage_db::posts::{self, PostForm};
 use cooperage_db::{AnyConnection, DbError, follows, received};
+use std::collections::HashMap;
+
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
@@ -26,16 +28,21 @@ enum Effect {
     Queued,
 }
 
-/// One verified activity on its way to the database, with everything that needs no database
-/// (parsing, sanitizing) already done, so the writer's critical section stays short.
+/// One verified activity on its way to the database, and where to send the outcome.
 pub struct Job {
+    activity: Verified,
+    reply: oneshot::Sender<Option<Effect>>,
+}
+
+/// A verified activity with everything that needs no database (parsing, sanitizing) already
+/// done, so the writer's critical section stays short.
+struct Verified {
     signer: Actor,
     envelope: Envelope,
     json: Value,
     actor_update: Option<cooperage_db::actors::ActorForm>,
     /// Sanitized content and serialized object of a post, when the object is one.
     post: Option<(String, String)>,
-    reply: oneshot::Sender<Option<Effect>>,
 }
 
 /// Most activities applied in one transaction.
@@ -86,33 +93,15 @@ async fn write_batch(db: &cooperage_db::Database, settings: &Settings, jobs: Vec
     let settings = settings.clone();
     let (replies, work): (Vec<_>, Vec<_>) = jobs
         .into_iter()
-        .map(|job| {
-            let Job {
-                signer,
-                envelope,
-                json,
-                actor_update,
-                post,
-                reply,
-            } = job;
-            (reply, (signer, envelope, json, actor_update, post))
-        })
+        .map(|job| (job.reply, job.activity))
         .unzip();
     let outcome = db
         .write(move |conn| {
             cooperage_db::transaction(conn, |conn| {
                 let mut results = Vec::with_capacity(work.len());
-                for (signer, envelope, json, actor_update, post) in &work {
-                    let post = post.as_ref();
-                    results.push(apply_one(
-                        conn,
-                        &settings,
-                        signer,
-                        envelope,
-                        json,
-                        actor_update.as_ref(),
-                        post,
-                    )?);
+                let mut followed_here = HashMap::new();
+                for activity in &work {
+                    results.push(apply_one(conn, &mut followed_here, &settings, activity)?);
                 }
                 Ok(results)
             })
@@ -189,11 +178,13 @@ pub async fn apply(
     let key_id = signer.public_key_id.clone();
     let (reply, outcome) = oneshot::channel();
     let job = Job {
-        signer,
-        envelope,
-        json,
-        actor_update,
-        post,
+        activity: Verified {
+            signer,
+            envelope,
+            json,
+            actor_update,
+            post,
+        },
         reply,
     };
     data.inbox_writer()
@@ -225,17 +216,21 @@ pub async fn apply(
 /// Records and applies one activity, inside the batch's transaction.
 fn apply_one(
     conn: &mut AnyConnection,
+    followed_here: &mut HashMap<i64, bool>,
     settings: &Settings,
-    signer: &Actor,
-    envelope: &Envelope,
-    json: &Value,
-    actor_update: Option<&cooperage_db::actors::ActorForm>,
-    post: Option<&(String, String)>,
+    activity: &Verified,
 ) -> Result<Option<Effect>, DbError> {
+    let Verified {
+        signer,
+        envelope,
+        json,
+        actor_update,
+        post,
+    } = activity;
     if !received::record(conn, &envelope.id, signer.id, &envelope.kind)? {
         return Ok(None);
     }
-    let effect = match (envelope.kind.as_str(), actor_update) {
+    let effect = match (envelope.kind.as_str(), actor_update.as_ref()) {
         ("Follow", _) => follow(conn, settings, signer, envelope)?,
         ("Accept", _) => answer(conn, signer, envelope, true)?,
         ("Reject", _) => answer(conn, signer, envelope, false)?,
@@ -244,8 +239,8 @@ fn apply_one(
             actors::upsert(conn, form)?;
             Effect::Done
         }
-        ("Create" | "Update", None) => match post {
-            Some(post) => store_post(conn, settings, signer, envelope, json, post)?,
+        ("Create" | "Update", None) => match post.as_ref() {
+            Some(post) => store_post(conn, followed_here, settings, signer, envelope, json, post)?,
             None => Effect::Ignored,
         },
         ("Delete", _) => delete(conn, signer, envelope)?,
@@ -345,6 +340,7 @@ fn undo(conn: &mut AnyConnection, signer: &Actor, envelope: &Envelope) -> Result
 
 fn store_post(
     conn: &mut AnyConnection,
+    followed_here: &mut HashMap<i64, bool>,
     settings: &Settings,
     author: &Actor,
     envelope: &Envelope,
@@ -359,7 +355,7 @@ fn store_post(
     let Some(object_id) = envelope.object_id() else {
         return Ok(Effect::Ignored);
     };
-    if !relevant(conn, settings, author, activity)? {
+    if !relevant(conn, followed_here, settings, author, activity)? {
         return Ok(Effect::Ignored);
     }
     let published = object
@@ -368,25 +364,29 @@ fn store_post(
         .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
         .map(|p| p.naive_utc())
         .unwrap_or_else(cooperage_db::now);
-    posts::upsert(
-        conn,
-        &PostForm {
-            ap_id: object_id.to_owned(),
-            author_id: author.id,
-            object_type: object_type.to_owned(),
-            content: content.clone(),
-            object_json: object_json.clone(),
-            local: false,
-            published,
-            updated: (envelope.kind == "Update").then(cooperage_db::now),
-        },
-    )?;
+    let form = PostForm {
+        ap_id: object_id.to_owned(),
+        author_id: author.id,
+        object_type: object_type.to_owned(),
+        content: content.clone(),
+        object_json: object_json.clone(),
+        local: false,
+        published,
+        updated: (envelope.kind == "Update").then(cooperage_db::now),
+    };
+    if envelope.kind == "Create" {
+        // A second Create of a known object (or of a deleted one) changes nothing.
+        posts::insert_new(conn, &form)?;
+    } else {
+        posts::upsert(conn, &form)?;
+    }
     Ok(Effect::Done)
 }
 
 /// A post concerns us when one of our actors follows its author or it is addressed to one.
 fn relevant(
     conn: &mut AnyConnection,
+    followed_here: &mut HashMap<i64, bool>,
     settings: &Settings,
     author: &Actor,
     activity: &Value,
@@ -400,7 +400,16 @@ fn relevant(
             _ => Vec::new(),
         })
         .any(|target| target != PUBLIC && settings.is_local(target));
-    Ok(addressed_here || follows::has_local_follower(conn, author.id)?)
+    if addressed_here {
+        return Ok(true);
+    }
+    // Asked once per author and batch: a busy author's posts arrive many to a batch.
+    if let Some(followed) = followed_here.get(&author.id) {
+        return Ok(*followed);
+    }
+    let followed = follows::has_local_follower(conn, author.id)?;
+    followed_here.insert(author.id, followed);
+    Ok(followed)
 }
 
 fn delete(
