@@ -66,6 +66,26 @@ backend_tests! {
         coop.stop().await;
     }
 
+    // Finished deliveries and old activity ids are pruned; pending deliveries never are.
+    async fn old_records_are_pruned_but_pending_deliveries_stay(db) {
+        let coop = TestInstance::start(&db).await;
+        let peer = MastodonPeer::start(None).await;
+        peer_follows(&peer, &coop).await; // one received Follow, one delivered Accept
+        peer.set_inbox_status(503);
+        let note = operations::publish_note(coop.federation(), "coop", "Pending").await.unwrap();
+        let create = format!("{note}/activity");
+        wait_for("a refused attempt", DEADLINE, || async { (!peer.received_of_type("Create").is_empty()).then_some(()) }).await;
+        let (deliveries, received) = coop
+            .query(|conn| {
+                let later = cooperage_db::now() + chrono::TimeDelta::seconds(5);
+                Ok((deliveries::prune(conn, later)?, cooperage_db::received::prune(conn, later)?))
+            })
+            .await;
+        assert_eq!((deliveries, received), (1, 1), "the Accept's delivery and the Follow's id");
+        assert_eq!(delivery_states(&coop, &create).await, ["pending"], "pending deliveries stay");
+        coop.stop().await;
+    }
+
     // A 4xx other than 401/408/429 is a permanent failure: one attempt, no retry.
     async fn a_refused_delivery_fails_for_good(db) {
         let coop = TestInstance::start(&db).await;

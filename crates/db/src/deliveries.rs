@@ -288,3 +288,24 @@ pub fn states_of(conn: &mut AnyConnection, activity_ap_id: &str) -> Result<Vec<S
         .select(deliveries::state)
         .load(conn)?)
 }
+
+/// Deletes finished deliveries (done or failed) last touched before `before`, and outgoing
+/// activities left with no delivery; returns how many deliveries went. Pending ones stay.
+pub fn prune(conn: &mut AnyConnection, before: NaiveDateTime) -> Result<usize, DbError> {
+    crate::transaction(conn, |conn| {
+        let removed = diesel::delete(
+            deliveries::table
+                .filter(deliveries::state.ne(PENDING))
+                .filter(deliveries::updated_at.lt(before)),
+        )
+        .execute(conn)?;
+        let still_used = deliveries::table.select(deliveries::activity_id);
+        diesel::delete(
+            outgoing_activities::table
+                .filter(outgoing_activities::created_at.lt(before))
+                .filter(outgoing_activities::id.ne_all(still_used)),
+        )
+        .execute(conn)?;
+        Ok(removed)
+    })
+}

@@ -50,3 +50,12 @@ pub fn seen(conn: &mut AnyConnection, ap_id: &str) -> Result<bool, DbError> {
 pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
     Ok(received_activities::table.count().get_result(conn)?)
 }
+
+/// Forgets activity ids received before `before`. Senders retry for days, not months, so a
+/// month of ids keeps duplicates harmless.
+pub fn prune(conn: &mut AnyConnection, before: chrono::NaiveDateTime) -> Result<usize, DbError> {
+    Ok(diesel::delete(
+        received_activities::table.filter(received_activities::received_at.lt(before)),
+    )
+    .execute(conn)?)
+}

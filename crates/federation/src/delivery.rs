@@ -19,6 +19,13 @@ use crate::FederationContext;
 use crate::protocol::ACTIVITY_JSON;
 use crate::signatures;
 
+/// How long finished deliveries stay visible in the queue before they are pruned.
+const KEEP_FINISHED: TimeDelta = TimeDelta::days(7);
+/// How long received activity ids are kept for deduplication (senders retry for days).
+const KEEP_RECEIVED_IDS: TimeDelta = TimeDelta::days(30);
+/// How often the worker prunes.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 /// Longest response body kept in the log of a failed delivery.
 const MAX_LOGGED_BODY: usize = 300;
 
@@ -48,9 +55,14 @@ impl Worker {
     async fn run(self, shutdown: CancellationToken, sends: TaskTracker) {
         let settings = self.context.settings().delivery.clone();
         let mut batch = 0u64;
+        let mut last_prune: Option<std::time::Instant> = None;
         loop {
             if shutdown.is_cancelled() {
                 break;
+            }
+            if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                last_prune = Some(std::time::Instant::now());
+                prune(&self.context).await;
             }
             batch += 1;
             let token = format!("{}:{batch}", self.id);
@@ -114,6 +126,24 @@ impl Worker {
             .entry(host.to_owned())
             .or_insert_with(|| Arc::new(Semaphore::new(per_host)))
             .clone()
+    }
+}
+
+/// Keeps the queue and the idempotency record from growing without end.
+async fn prune(context: &FederationContext) {
+    let pruned = context
+        .db()
+        .write(|conn| {
+            let now = cooperage_db::now();
+            let deliveries = deliveries::prune(conn, now - KEEP_FINISHED)?;
+            let received = cooperage_db::received::prune(conn, now - KEEP_RECEIVED_IDS)?;
+            Ok((deliveries, received))
+        })
+        .await;
+    match pruned {
+        Ok((0, 0)) => {}
+        Ok((deliveries, received)) => tracing::info!(deliveries, received, "pruned old records"),
+        Err(error) => tracing::warn!(%error, "cannot prune old records"),
     }
 }
 
