@@ -18,13 +18,7 @@ const MAX_SHORT: usize = 100;
 
 /// `GET /api/v1/me`.
 pub async fn show(State(state): State<AppState>, me: CurrentMember) -> Result<Response, AppError> {
-    let actor_id = me.member.actor_id;
-    let actor = state
-        .federation
-        .context()
-        .db()
-        .run(move |conn| cooperage_db::actors::by_id(conn, actor_id))
-        .await?;
+    let actor = super::actor_of(&state, &me.member).await?;
     Ok(Json(member_view(&me.member, Some(&actor), true)).into_response())
 }
 
@@ -108,10 +102,7 @@ pub async fn update(
         .run(move |conn| members::by_id(conn, id))
         .await?
         .ok_or(AppError::NotFound)?;
-    let actor = context
-        .db()
-        .run(move |conn| cooperage_db::actors::by_id(conn, actor_id))
-        .await?;
+    let actor = super::actor_of(&state, &member).await?;
     // Followers on other servers see the new profile.
     cooperage_federation::operations::announce_actor_update(context, &member.username).await?;
     Ok(Json(member_view(&member, Some(&actor), true)).into_response())

@@ -28,13 +28,7 @@ pub async fn show(
     Path(username): Path<String>,
 ) -> Result<Response, AppError> {
     let member = find(&state, username).await?;
-    let actor_id = member.actor_id;
-    let actor = state
-        .federation
-        .context()
-        .db()
-        .run(move |conn| cooperage_db::actors::by_id(conn, actor_id))
-        .await?;
+    let actor = super::actor_of(&state, &member).await?;
     let private = me.member.is_admin || me.member.id == member.id;
     let member_id = member.id;
     let groups = state

@@ -142,6 +142,20 @@ impl FromRequestParts<AppState> for CurrentMember {
     }
 }
 
+/// The actor of a member (display name, actor id).
+pub async fn actor_of(
+    state: &AppState,
+    member: &Member,
+) -> Result<cooperage_db::actors::Actor, AppError> {
+    let actor_id = member.actor_id;
+    Ok(state
+        .federation
+        .context()
+        .db()
+        .run(move |conn| cooperage_db::actors::by_id(conn, actor_id))
+        .await?)
+}
+
 /// A member as the API shows them.
 pub fn member_view(
     member: &Member,
