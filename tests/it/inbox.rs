@@ -67,6 +67,8 @@ backend_tests! {
         let stale = httpdate::fmt_http_date(std::time::SystemTime::now() - std::time::Duration::from_secs(7200));
         let request = peer.signed_post(&inbox, body(&follow(&peer, &coop)), Some(stale));
         expect_status(&coop, request, 401, "expired").await;
+        // None of these made the coop fetch the sender's key: refused before any I/O.
+        assert!(peer.signed_fetches().is_empty(), "{:?}", peer.signed_fetches());
 
         // A keyId nobody serves.
         let mut request = peer.signed_post(&inbox, body(&follow(&peer, &coop)), None);

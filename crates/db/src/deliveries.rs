@@ -57,7 +57,7 @@ pub fn enqueue(
                 .values((
                     deliveries::activity_id.eq(activity_id),
                     deliveries::inbox.eq(inbox.as_str()),
-                    deliveries::host.eq(host_of(inbox)),
+                    deliveries::host.eq(crate::host_of(inbox).unwrap_or_default()),
                     deliveries::state.eq(PENDING),
                     deliveries::attempts.eq(0),
                     deliveries::next_attempt_at.eq(now),
@@ -68,20 +68,6 @@ pub fn enqueue(
         }
         Ok(activity_id)
     })
-}
-
-/// The host part (with port) of an inbox URL: deliveries are grouped and limited per host.
-pub fn host_of(inbox: &str) -> String {
-    url::Url::parse(inbox)
-        .ok()
-        .and_then(|u| {
-            let host = u.host_str()?.to_owned();
-            Some(match u.port() {
-                Some(port) => format!("{host}:{port}"),
-                None => host,
-            })
-        })
-        .unwrap_or_default()
 }
 
 /// A delivery a worker holds the lease for, with what it needs to send it.

@@ -34,6 +34,16 @@ pub fn now() -> chrono::NaiveDateTime {
         .unwrap_or(now)
 }
 
+/// Host, with port when the URL has one: the unit of federation policy and delivery limits.
+pub fn host_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    let host = parsed.host_str()?;
+    Some(match parsed.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
 /// Whether a query failed on a UNIQUE constraint (works on both backends).
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(

@@ -37,15 +37,6 @@ pub fn record(
     Ok(inserted == 1)
 }
 
-/// Whether an activity id was received before.
-pub fn seen(conn: &mut AnyConnection, ap_id: &str) -> Result<bool, DbError> {
-    Ok(received_activities::table
-        .find(ap_id)
-        .count()
-        .get_result::<i64>(conn)?
-        > 0)
-}
-
 /// Number of recorded activities (tests and statistics).
 pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
     Ok(received_activities::table.count().get_result(conn)?)

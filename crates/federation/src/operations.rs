@@ -4,6 +4,7 @@
 use activitypub_federation::config::FederationConfig;
 use activitypub_federation::fetch::object_id::ObjectId;
 use activitypub_federation::fetch::webfinger::webfinger_resolve_actor;
+use activitypub_federation::traits::Object;
 use cooperage_db::actors::Actor;
 use cooperage_db::deliveries::HostQueue;
 use cooperage_db::{follows, hosts, posts};
@@ -394,16 +395,15 @@ pub async fn announce_actor_update(
 /// members. Only actors on the coop's own host are accepted: a coop vouches for its own
 /// people, never for another coop's.
 pub async fn refresh_remote_members(data: &Data, coop_ap_id: &str) -> Result<Vec<String>, Error> {
-    let coop = ObjectId::<ApubActor>::parse(coop_ap_id)
-        .map_err(|e| Error::BadRequest(e.to_string()))?
-        .dereference(data)
-        .await?;
-    let document = activitypub_federation::fetch::fetch_object_http::<_, serde_json::Value>(
-        &url::Url::parse(coop_ap_id).map_err(|e| Error::BadRequest(e.to_string()))?,
-        data,
-    )
-    .await?
-    .object;
+    // One fetch of the coop's document serves twice: it refreshes our copy of the actor and
+    // names its members collection.
+    let coop_url = url::Url::parse(coop_ap_id).map_err(|e| Error::BadRequest(e.to_string()))?;
+    let document =
+        activitypub_federation::fetch::fetch_object_http::<_, serde_json::Value>(&coop_url, data)
+            .await?
+            .object;
+    <ApubActor as Object>::verify(&document, &coop_url, data).await?;
+    let coop = <ApubActor as Object>::from_json(document.clone(), data).await?;
     let Some(collection) = document.get("members").and_then(|m| m.as_str()) else {
         return Ok(Vec::new()); // not a Cooperage coop: it attests nobody
     };

@@ -115,12 +115,4 @@ impl Settings {
     }
 }
 
-/// Host, with port when the URL has one: the unit of federation policy and delivery limits.
-pub fn host_of(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    let host = parsed.host_str()?;
-    Some(match parsed.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    })
-}
+pub use cooperage_db::host_of;

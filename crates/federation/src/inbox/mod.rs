@@ -57,6 +57,9 @@ pub async fn receive(data: &Data, request: IncomingRequest<'_>) -> Result<Receiv
         headers: request.headers,
     };
     let signature = signatures::parse_signature(&parts)?;
+    // Stale or with a wrong digest: refused before anything is fetched from the sender's host.
+    let now = SystemTime::now();
+    signature.check_request(request.body, now)?;
     let key_host = host_of(signature.key_id())
         .ok_or_else(|| Error::Unauthorized("keyId is not a URL".into()))?;
     if !data.host_allowed(&key_host).await? {
@@ -69,7 +72,7 @@ pub async fn receive(data: &Data, request: IncomingRequest<'_>) -> Result<Receiv
         .map_err(|e| Error::BadRequest(format!("body is not JSON: {e}")))?;
     let envelope = Envelope::parse(&json)?;
 
-    let signer = signer::verified_signer(data, &signature, request.body, SystemTime::now()).await?;
+    let signer = signer::verified_signer(data, &signature, request.body, now).await?;
     if signer.ap_id != envelope.actor {
         return Err(Error::Unauthorized(format!(
             "signed by {} but the activity's actor is {}",

@@ -7,22 +7,18 @@
 //! ```no_run
 //! # use cooperage_federation::signatures::*;
 //! # fn fetch_pem(_: &str) -> String { String::new() }
-//! # fn inbox(request: &http::Request<Vec<u8>>, cache: &KeyCache) -> Result<(), SignatureError> {
+//! # fn inbox(request: &http::Request<Vec<u8>>) -> Result<(), SignatureError> {
 //! let now = std::time::SystemTime::now();
 //! let parts = RequestParts::from_request(request, "https")?;
 //! let input = parse_signature(&parts)?; // malformed or too weak: rejected before any fetch
 //! input.check_request(request.body(), now)?; // stale or wrong digest: likewise
-//! let key = match cache.get(input.key_id()) {
-//!     Some(key) => key,
-//!     None => cache.insert(input.key_id(), &fetch_pem(input.key_id()))?,
-//! };
-//! input.verify(&key, request.body(), now)?; // on Mismatch: cache.remove, refetch, retry once
+//! let key = PublicKey::from_pem(&fetch_pem(input.key_id()))?; // the inbox caches parsed keys
+//! input.verify(&key, request.body(), now)?; // on Mismatch: refetch the key, retry once
 //! # Ok(()) }
 //! ```
 //!
 //! Acceptance rules follow Mastodon's `SignedRequest` so that whatever Mastodon accepts, we do.
 
-mod cache;
 mod cavage;
 mod digest;
 mod error;
@@ -41,7 +37,6 @@ use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
 use http::{HeaderMap, Method, Request, header};
 
-pub use cache::KeyCache;
 pub use cavage::sign_cavage;
 pub use digest::{content_digest_header, digest_header, verify_content_digest, verify_digest};
 pub use error::SignatureError;
