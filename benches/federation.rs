@@ -16,9 +16,9 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use cooperage_app::federation as operations;
 use cooperage_db::actors::{self, ActorForm};
 use cooperage_db::{follows, posts};
-use cooperage_federation::operations;
 use cooperage_federation::signatures::{self, PrivateKey, PublicKey, RequestParts};
 use futures::StreamExt;
 use serde_json::json;
@@ -74,7 +74,7 @@ async fn inbox_throughput(
     let (db_a, db_b) = (make_db(), make_db());
     let receiver = TestInstance::start_named(&db_a, "nord").await;
     let sender = TestInstance::start_named(&db_b, "sued").await;
-    operations::follow(&receiver.data(), &sender.coop_handle())
+    operations::follow(receiver.app(), &sender.coop_handle())
         .await
         .expect("follow");
     let sender_id = sender.coop_id();
@@ -269,7 +269,7 @@ async fn fan_out(backend: &str, make_db: fn() -> TestDb) {
     for n in 0..INSTANCES {
         dbs.push(make_db());
         let receiver = TestInstance::start_named(dbs.last().unwrap(), &format!("coop{n}")).await;
-        operations::follow(&receiver.data(), &sender.coop_handle())
+        operations::follow(receiver.app(), &sender.coop_handle())
             .await
             .expect("follow");
         receivers.push(receiver);
@@ -344,7 +344,7 @@ async fn fan_out(backend: &str, make_db: fn() -> TestDb) {
     for round in 0..ROUNDS {
         let started = Instant::now();
         let note =
-            operations::publish_note(sender.federation(), "hub", &format!("Fan-out {round}"))
+            cooperage_app::posts::publish_note(sender.app(), "hub", &format!("Fan-out {round}"))
                 .await
                 .unwrap();
         for receiver in &receivers {

@@ -4,14 +4,15 @@ use std::io::Read;
 
 use anyhow::Context;
 use cooperage::Config;
-use cooperage::server::{open_database, start_federation};
-use cooperage_federation::{Federation, local_actors, operations};
+use cooperage::server::{open_database, start_app};
+use cooperage_app::{App, federation as operations};
+use cooperage_federation::local_actors;
 
 use crate::FederationCommand;
 
-async fn federation_of(config: &Config) -> anyhow::Result<Federation> {
+async fn app_of(config: &Config) -> anyhow::Result<App> {
     let db = open_database(config).await?;
-    Ok(start_federation(config, db).await?)
+    Ok(start_app(config, db).await?)
 }
 
 fn actor_line(actor: &cooperage_db::actors::Actor) -> String {
@@ -19,24 +20,23 @@ fn actor_line(actor: &cooperage_db::actors::Actor) -> String {
 }
 
 pub async fn federation(config: Config, command: FederationCommand) -> anyhow::Result<()> {
-    let federation = federation_of(&config).await?;
-    let context = federation.context();
-    let data = federation.data();
+    let app = app_of(&config).await?;
+    let app = &app;
     let coop = config.instance.coop_handle.to_string();
     match command {
         FederationCommand::Follow { target } => {
-            let followed = operations::follow(&data, &target).await?;
+            let followed = operations::follow(app, &target).await?;
             println!(
                 "follow request queued for {} (it counts once accepted)",
                 actor_line(&followed)
             );
         }
         FederationCommand::Unfollow { target } => {
-            let followed = operations::unfollow(&data, &target).await?;
+            let followed = operations::unfollow(app, &target).await?;
             println!("unfollowed {}", actor_line(&followed));
         }
         FederationCommand::Network => {
-            let network = operations::network(context).await?;
+            let network = operations::network(app).await?;
             if network.is_empty() {
                 println!("no coop follows and is followed by @{coop} yet");
             }
@@ -45,7 +45,7 @@ pub async fn federation(config: Config, command: FederationCommand) -> anyhow::R
             }
         }
         FederationCommand::Queue => {
-            let hosts = operations::queue(context).await?;
+            let hosts = operations::queue(app).await?;
             println!(
                 "{:<32} {:>8} {:>8} {:>10}  next attempt / last error",
                 "host", "pending", "failed", "delivered"
@@ -65,20 +65,20 @@ pub async fn federation(config: Config, command: FederationCommand) -> anyhow::R
             }
         }
         FederationCommand::Block { host, reason } => {
-            operations::block_host(context, &host, reason).await?;
+            operations::block_host(app, &host, reason).await?;
             println!("blocked {host}");
         }
         FederationCommand::Allow { host } => {
-            operations::allow_host(context, &host).await?;
+            operations::allow_host(app, &host).await?;
             println!("allowed {host}");
         }
         FederationCommand::Unblock { host } => {
-            operations::clear_host_policy(context, &host).await?;
+            operations::clear_host_policy(app, &host).await?;
             println!("{host} has no policy now");
         }
         FederationCommand::Hosts => {
             for policy in [cooperage_db::hosts::BLOCK, cooperage_db::hosts::ALLOW] {
-                for host in operations::hosts_with_policy(context, policy).await? {
+                for host in operations::hosts_with_policy(app, policy).await? {
                     println!(
                         "{policy:<6} {}  {}",
                         host.host,
@@ -89,21 +89,21 @@ pub async fn federation(config: Config, command: FederationCommand) -> anyhow::R
         }
         FederationCommand::Requests { actor } => {
             let actor = actor.unwrap_or(coop);
-            for follower in operations::pending_followers(context, &actor).await? {
+            for follower in operations::pending_followers(app, &actor).await? {
                 println!("{}", actor_line(&follower));
             }
         }
         FederationCommand::Approval { mode, actor } => {
             let actor = actor.unwrap_or(coop);
-            operations::set_manual_approval(context, &actor, mode == "on").await?;
+            operations::set_manual_approval(app, &actor, mode == "on").await?;
             println!("approval of new followers of {actor}: {mode}");
         }
         FederationCommand::Accept { follower, actor } => {
-            operations::answer_follower(&data, &actor.unwrap_or(coop), &follower, true).await?;
+            operations::answer_follower(app, &actor.unwrap_or(coop), &follower, true).await?;
             println!("accepted {follower}");
         }
         FederationCommand::Reject { follower, actor } => {
-            operations::answer_follower(&data, &actor.unwrap_or(coop), &follower, false).await?;
+            operations::answer_follower(app, &actor.unwrap_or(coop), &follower, false).await?;
             println!("rejected {follower}");
         }
     }
@@ -120,9 +120,9 @@ pub async fn post(config: Config, text: String, author: Option<String>) -> anyho
     } else {
         text
     };
-    let federation = federation_of(&config).await?;
+    let app = app_of(&config).await?;
     let author = author.unwrap_or_else(|| config.instance.coop_handle.to_string());
-    let id = operations::publish_note(federation.context(), &author, &text).await?;
+    let id = cooperage_app::posts::publish_note(&app, &author, &text).await?;
     println!("{id}");
     Ok(())
 }
@@ -132,8 +132,8 @@ pub async fn add_member(
     username: String,
     name: Option<String>,
 ) -> anyhow::Result<()> {
-    let federation = federation_of(&config).await?;
-    let actor = local_actors::ensure_member(federation.context(), &username, name).await?;
+    let app = app_of(&config).await?;
+    let actor = local_actors::ensure_member(app.context(), &username, name).await?;
     println!("{}", actor_line(&actor));
     Ok(())
 }
@@ -149,8 +149,8 @@ pub async fn create_admin(
         .read_line(&mut password)
         .context("cannot read the password from standard input")?;
     let password = password.trim_end_matches(['\n', '\r']).to_owned();
-    let federation = federation_of(&config).await?;
-    let account = cooperage_web::accounts::NewAccount {
+    let app = app_of(&config).await?;
+    let account = cooperage_app::accounts::NewAccount {
         username,
         password,
         email,
@@ -158,8 +158,7 @@ pub async fn create_admin(
         role: cooperage_domain::member::Role::Member,
         is_admin: true,
     };
-    let settings = cooperage::server::account_settings(&config);
-    let member = cooperage_web::accounts::create_member(federation.context(), &settings, account)
+    let member = cooperage_app::accounts::create_member(&app, account)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(

@@ -42,6 +42,7 @@ pub struct Instance {
     addr: SocketAddr,
     db: Database,
     federation: Federation,
+    app: cooperage_app::App,
     shutdown: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
 }
@@ -91,18 +92,20 @@ impl Instance {
             shutdown.clone(),
             &background,
         );
+        let app = cooperage_app::App::new(federation.clone(), account_settings(&config));
         let state = AppState {
+            app: app.clone(),
             db: db.clone(),
             federation: federation.clone(),
             admin_token: Some(config.admin.api_token.clone()).filter(|t| !t.is_empty()),
             accounts: cooperage_web::accounts::Accounts {
-                settings: account_settings(&config),
                 limiter: Arc::new(cooperage_web::auth::rate_limit::LoginLimiter::new(
                     Default::default(),
                 )),
+                secure_cookies: federation_settings(&config).scheme() == "https",
             },
         };
-        let app = cooperage_web::router(state);
+        let router = cooperage_web::router(state);
         let stop = shutdown.clone();
         let scheme = if tls.is_some() { "https" } else { "http" };
         let listener = match tls {
@@ -114,15 +117,15 @@ impl Instance {
         let task = tokio::spawn(async move {
             tracing::info!(%addr, scheme, domain = %config.instance.domain, "serving");
             // Connect info gives handlers the peer address (login rate limits per address).
-            let app = app.into_make_service_with_connect_info::<cooperage_web::ClientAddr>();
+            let service = router.into_make_service_with_connect_info::<cooperage_web::ClientAddr>();
             let served = match listener {
                 Either::Plain(listener) => {
-                    axum::serve(listener, app)
+                    axum::serve(listener, service)
                         .with_graceful_shutdown(stop.cancelled_owned())
                         .await
                 }
                 Either::Tls(listener) => {
-                    axum::serve(listener, app)
+                    axum::serve(listener, service)
                         .with_graceful_shutdown(stop.cancelled_owned())
                         .await
                 }
@@ -143,6 +146,7 @@ impl Instance {
             addr,
             db,
             federation,
+            app,
             shutdown,
             task,
         })
@@ -164,6 +168,11 @@ impl Instance {
     }
 
     /// A token that stops the instance when cancelled.
+    /// The application operations of this instance (what API and CLI call).
+    pub fn app(&self) -> &cooperage_app::App {
+        &self.app
+    }
+
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
     }
@@ -223,14 +232,22 @@ fn tls_config(config: &Config) -> Result<Option<Arc<rustls::ServerConfig>>, Star
 }
 
 /// Account settings from the config.
-pub fn account_settings(config: &Config) -> cooperage_web::accounts::AccountSettings {
+pub fn account_settings(config: &Config) -> cooperage_app::AccountSettings {
     let m = &config.members;
-    cooperage_web::accounts::AccountSettings {
+    cooperage_app::AccountSettings {
         trial: Duration::from_secs(u64::from(m.trial_days) * 86_400),
         invitation_validity: Duration::from_secs(u64::from(m.invitation_valid_hours) * 3600),
         session_lifetime: Duration::from_secs(u64::from(m.session_days) * 86_400),
-        secure_cookies: federation_settings(config).scheme() == "https",
     }
+}
+
+/// The application on an open database: federation set up, account settings from config.
+pub async fn start_app(config: &Config, db: Database) -> Result<cooperage_app::App, StartError> {
+    let federation = start_federation(config, db).await?;
+    Ok(cooperage_app::App::new(
+        federation,
+        account_settings(config),
+    ))
 }
 
 /// Federation settings from the config.
@@ -261,6 +278,6 @@ pub fn federation_settings(config: &Config) -> Settings {
 /// Sets up federation on an open database (creates the coop and instance actors once).
 pub async fn start_federation(config: &Config, db: Database) -> Result<Federation, StartError> {
     let context = FederationContext::new(db, federation_settings(config))
-        .map_err(|e| cooperage_federation::Error::Internal(e.to_string()))?;
+        .map_err(cooperage_federation::Error::setup)?;
     Ok(Federation::start(context).await?)
 }

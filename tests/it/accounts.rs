@@ -1,7 +1,7 @@
 //! Member accounts: invitation → sign-up → login → token → API, roles, limits, bad input.
 
+use cooperage_app::accounts::{self, NewAccount};
 use cooperage_domain::member::Role;
-use cooperage_web::accounts::{self, NewAccount};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -11,7 +11,6 @@ const PASSWORD: &str = TestInstance::PASSWORD;
 
 /// Creates the admin `ana` (as `cooperage admin create` does), with an e-mail address.
 async fn admin(instance: &TestInstance) {
-    let settings = cooperage::server::account_settings(&instance.config);
     let account = NewAccount {
         username: "ana".into(),
         password: PASSWORD.into(),
@@ -20,7 +19,7 @@ async fn admin(instance: &TestInstance) {
         role: Role::Member,
         is_admin: true,
     };
-    accounts::create_member(instance.federation(), &settings, account)
+    accounts::create_member(instance.app(), account)
         .await
         .expect("admin");
 }
@@ -245,7 +244,7 @@ backend_tests! {
         coop.query(move |conn| {
             let past = cooperage_db::now() - chrono::TimeDelta::hours(1);
             cooperage_db::invitations::create(conn, &cooperage_db::invitations::NewInvitation {
-                token_hash: hash, role: "member".into(), is_admin: false, created_by: None,
+                token_hash: hash, role: Role::Member, is_admin: false, created_by: None,
                 member_id: None, expires_at: past, created_at: past - chrono::TimeDelta::days(7),
             })
         })

@@ -2,7 +2,6 @@
 //! on one database deliver each activity once.
 
 use cooperage_db::deliveries;
-use cooperage_federation::operations;
 use serde_json::json;
 use tokio::net::TcpListener;
 
@@ -39,7 +38,7 @@ backend_tests! {
         peer_follows(&peer, &coop).await;
 
         let (port, key, received) = peer.stop().await;
-        let note = operations::publish_note(coop.federation(), "coop", "Während du weg warst").await.unwrap();
+        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Während du weg warst").await.unwrap();
         let create = format!("{note}/activity");
         // The first attempt fails (connection refused) and is scheduled again.
         wait_for("a failed attempt", DEADLINE, || {
@@ -72,7 +71,7 @@ backend_tests! {
         let peer = MastodonPeer::start(None).await;
         peer_follows(&peer, &coop).await; // one received Follow, one delivered Accept
         peer.set_inbox_status(503);
-        let note = operations::publish_note(coop.federation(), "coop", "Pending").await.unwrap();
+        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Pending").await.unwrap();
         let create = format!("{note}/activity");
         wait_for("a refused attempt", DEADLINE, || async { (!peer.received_of_type("Create").is_empty()).then_some(()) }).await;
         let (deliveries, received) = coop
@@ -92,7 +91,7 @@ backend_tests! {
         let peer = MastodonPeer::start(None).await;
         peer_follows(&peer, &coop).await;
         peer.set_inbox_status(422);
-        let note = operations::publish_note(coop.federation(), "coop", "Nope").await.unwrap();
+        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Nope").await.unwrap();
         let create = format!("{note}/activity");
         wait_for("the delivery to fail", DEADLINE, || async {
             (delivery_states(&coop, &create).await == ["failed"]).then_some(())
@@ -110,7 +109,7 @@ backend_tests! {
         let peer = MastodonPeer::start(None).await;
         peer_follows(&peer, &coop).await;
         peer.set_inbox_status(503);
-        let note = operations::publish_note(coop.federation(), "coop", "Later").await.unwrap();
+        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Later").await.unwrap();
         let create = format!("{note}/activity");
         wait_for("a refused attempt", DEADLINE, || async { (!peer.received_of_type("Create").is_empty()).then_some(()) }).await;
         peer.set_inbox_status(202);
@@ -128,7 +127,7 @@ backend_tests! {
         let peer = MastodonPeer::start_without_shared_inbox().await;
         peer_follows(&peer, &coop).await;
         peer.set_inbox_status(410);
-        let note = operations::publish_note(coop.federation(), "coop", "Anyone there?").await.unwrap();
+        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Anyone there?").await.unwrap();
         let create = format!("{note}/activity");
         wait_for("the delivery to fail", DEADLINE, || async {
             (delivery_states(&coop, &create).await == ["failed"]).then_some(())
@@ -153,7 +152,7 @@ backend_tests! {
         let peer = MastodonPeer::start(None).await;
         peer_follows(&peer, &coop).await;
         peer.set_inbox_status(503);
-        let note = operations::publish_note(coop.federation(), "coop", "Hello?").await.unwrap();
+        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Hello?").await.unwrap();
         let create = format!("{note}/activity");
         let host = peer.domain();
         wait_for("the host to be marked unreachable", DEADLINE, || {
@@ -209,7 +208,7 @@ async fn two_workers_on_one_postgres_deliver_each_activity_once() {
     let mut creates = Vec::new();
     for n in 0..POSTS {
         let instance = if n % 2 == 0 { &first } else { &second };
-        let note = operations::publish_note(instance.federation(), "coop", &format!("Post {n}"))
+        let note = cooperage_app::posts::publish_note(instance.app(), "coop", &format!("Post {n}"))
             .await
             .unwrap();
         creates.push(format!("{note}/activity"));

@@ -1,6 +1,6 @@
 //! How the Fediverse finds us: WebFinger, host-meta, NodeInfo, actor documents, collections.
 
-use cooperage_federation::{local_actors, operations};
+use cooperage_federation::local_actors;
 use serde_json::Value;
 
 use crate::support::TestInstance;
@@ -139,7 +139,7 @@ backend_tests! {
     async fn collections_count_and_page(db) {
         let coop = TestInstance::start(&db).await;
         for n in 0..23 {
-            operations::publish_note(coop.federation(), "coop", &format!("Note {n}")).await.unwrap();
+            cooperage_app::posts::publish_note(coop.app(), "coop", &format!("Note {n}")).await.unwrap();
         }
         let outbox = get_ap(&coop, "/actors/coop/outbox").await;
         assert_eq!(outbox["type"], "OrderedCollection");
@@ -188,7 +188,8 @@ backend_tests! {
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 400);
+        // A field error, like every other invalid field of the API.
+        assert_eq!(response.status(), 422);
         let response = coop
             .admin(reqwest::Method::PUT, "/api/v1/admin/federation/hosts/x.example")
             .json(&serde_json::json!({ "policy": "maybe" }))

@@ -1,7 +1,7 @@
 //! Federation between real instances, and with a Mastodon-shaped peer, over loopback.
 
+use cooperage_app::federation as operations;
 use cooperage_db::{actors, follows, posts, received};
-use cooperage_federation::operations;
 use serde_json::{Value, json};
 
 use crate::support::{DEADLINE, MastodonPeer, TestInstance, wait_for};
@@ -62,7 +62,7 @@ backend_tests! {
         assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
         wait_for_accepted(&a, &a.coop_id(), &b.coop_id()).await;
 
-        let note_id = operations::publish_note(b.federation(), "sued", "Wir suchen Rust-Leute für ein #Genossenschaft Projekt <3")
+        let note_id = cooperage_app::posts::publish_note(b.app(), "sued", "Wir suchen Rust-Leute für ein #Genossenschaft Projekt <3")
             .await
             .expect("publish");
         let post = wait_for_post(&a, &note_id).await;
@@ -70,16 +70,16 @@ backend_tests! {
         assert!(!post.local);
 
         // B follows A back: now they are each other's network.
-        operations::follow(&b.data(), &a.coop_handle()).await.expect("follow back");
+        operations::follow(b.app(), &a.coop_handle()).await.expect("follow back");
         wait_for_accepted(&b, &b.coop_id(), &a.coop_id()).await;
-        let network = operations::network(a.federation()).await.unwrap();
+        let network = operations::network(a.app()).await.unwrap();
         assert_eq!(network.iter().map(|c| c.ap_id.as_str()).collect::<Vec<_>>(), [b.coop_id()]);
         let (status, body) = a.get_json_with_admin("/api/v1/admin/federation/network").await;
         assert_eq!(status, 200);
         assert_eq!(body["network"][0]["id"], b.coop_id());
 
         // A unfollows: B no longer lists A as a follower.
-        operations::unfollow(&a.data(), &b.coop_id()).await.expect("unfollow");
+        operations::unfollow(a.app(), &b.coop_id()).await.expect("unfollow");
         let b_coop = b.coop_id();
         wait_for("B to drop the follower", DEADLINE, || {
             let b_coop = b_coop.clone();
@@ -140,7 +140,7 @@ backend_tests! {
             assert_eq!(accept.body["actor"], embedded["object"], "signed by the followed actor");
         }
 
-        let note_id = operations::publish_note(coop.federation(), "coop", "Offene Stelle: Backend").await.unwrap();
+        let note_id = cooperage_app::posts::publish_note(coop.app(), "coop", "Offene Stelle: Backend").await.unwrap();
         let create = wait_for("the Create", DEADLINE, || async {
             peer.received_of_type("Create").into_iter().next()
         })

@@ -1,7 +1,7 @@
 //! Follow approval, removing followers, host blocks, and what followed actors post.
 
+use cooperage_app::federation as operations;
 use cooperage_db::{actors, follows, posts};
-use cooperage_federation::operations;
 use serde_json::{Value, json};
 
 use crate::support::{DEADLINE, MastodonPeer, TestInstance, wait_for};
@@ -72,7 +72,7 @@ backend_tests! {
         assert_eq!(follower_state(&coop, &peer).await.as_deref(), Some("accepted"));
 
         // Removing a follower is a Reject of its Follow.
-        operations::answer_follower(&coop.data(), "coop", &peer.actor_id(), false).await.unwrap();
+        operations::answer_follower(coop.app(), "coop", &peer.actor_id(), false).await.unwrap();
         let reject = wait_for("the Reject", DEADLINE, || async { peer.received_of_type("Reject").into_iter().next() }).await;
         assert_eq!(reject.body["object"]["id"], follow["id"]);
         assert_eq!(follower_state(&coop, &peer).await, None);
@@ -93,7 +93,7 @@ backend_tests! {
         assert_eq!(status, 202);
         assert_eq!(coop.query(posts::count_remote).await, 0);
 
-        operations::follow(&coop.data(), &peer.actor_id()).await.unwrap();
+        operations::follow(coop.app(), &peer.actor_id()).await.unwrap();
         let follow = wait_for("the Follow", DEADLINE, || async { peer.received_of_type("Follow").into_iter().next() }).await;
         assert!(follow.signature_verified, "{:?}", follow.signature_error);
         let (status, _) = peer.post(&format!("{}/inbox", coop.coop_id()), &activity(&peer, "Accept", follow.body.clone())).await;
@@ -143,15 +143,15 @@ backend_tests! {
         let (status, _) = peer.post(&format!("{}/inbox", coop.coop_id()), &activity(&peer, "Follow", json!(coop.coop_id()))).await;
         assert_eq!(status, 202);
         assert_eq!(follower_state(&coop, &peer).await.as_deref(), Some("accepted"));
-        operations::block_host(coop.federation(), &peer.domain(), Some("spam".into())).await.unwrap();
+        operations::block_host(coop.app(), &peer.domain(), Some("spam".into())).await.unwrap();
         assert_eq!(follower_state(&coop, &peer).await, None);
-        let blocked = operations::hosts_with_policy(coop.federation(), "block").await.unwrap();
+        let blocked = operations::hosts_with_policy(coop.app(), "block").await.unwrap();
         assert_eq!(blocked[0].host, peer.domain());
         // Not fetched either: following an actor there is refused.
-        let error = operations::follow(&coop.data(), &format!("alice@{}", peer.domain())).await.unwrap_err();
-        assert_eq!(error.status(), 403, "{error}");
+        let error = operations::follow(coop.app(), &format!("alice@{}", peer.domain())).await.unwrap_err();
+        assert!(matches!(error, cooperage_app::Error::Federation(ref e) if e.status() == 403), "{error}");
         // Unblocked, it may follow again.
-        operations::clear_host_policy(coop.federation(), &peer.domain()).await.unwrap();
+        operations::clear_host_policy(coop.app(), &peer.domain()).await.unwrap();
         let (status, _) = peer.post(&format!("{}/inbox", coop.coop_id()), &activity(&peer, "Follow", json!(coop.coop_id()))).await;
         assert_eq!(status, 202);
         coop.stop().await;
@@ -166,7 +166,7 @@ backend_tests! {
         let follow = activity(&peer, "Follow", json!(coop.coop_id()));
         let (status, _) = peer.post(&format!("{}/inbox", coop.coop_id()), &follow).await;
         assert_eq!(status, 403);
-        operations::allow_host(coop.federation(), &peer.domain()).await.unwrap();
+        operations::allow_host(coop.app(), &peer.domain()).await.unwrap();
         let (status, body) = peer.post(&format!("{}/inbox", coop.coop_id()), &follow).await;
         assert_eq!(status, 202, "{body}");
         coop.stop().await;

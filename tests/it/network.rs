@@ -1,8 +1,8 @@
 //! One member, one vote across the network: each coop verifies the voting members of the
 //! others, and sees promotions and suspensions on another instance.
 
+use cooperage_app::federation as operations;
 use cooperage_domain::member::Role;
-use cooperage_federation::operations;
 use serde_json::json;
 
 use crate::support::{DEADLINE, TestInstance, wait_for};
@@ -13,9 +13,13 @@ async fn wait_for_verdict(observer: &TestInstance, actor: &str, coop: &str, expe
         &format!("{} to see {actor} as voting={expected}", observer.domain),
         DEADLINE,
         || async {
-            let verdict = operations::is_voting_member(observer.federation(), actor, coop)
-                .await
-                .unwrap();
+            let verdict = cooperage_federation::membership::is_voting_member(
+                observer.federation(),
+                actor,
+                coop,
+            )
+            .await
+            .unwrap();
             (verdict == expected).then_some(())
         },
     )
@@ -35,11 +39,11 @@ backend_tests! {
 
         // Everyone follows everyone: the network.
         for (from, to) in [(&a, &b), (&a, &c), (&b, &a), (&b, &c), (&c, &a), (&c, &b)] {
-            operations::follow(&from.data(), &to.coop_handle()).await.expect("follow");
+            operations::follow(from.app(), &to.coop_handle()).await.expect("follow");
         }
         for instance in [&a, &b, &c] {
             wait_for("the whole network", DEADLINE, || async {
-                (operations::network(instance.federation()).await.unwrap().len() == 2).then_some(())
+                (operations::network(instance.app()).await.unwrap().len() == 2).then_some(())
             })
             .await;
         }
@@ -71,7 +75,7 @@ backend_tests! {
         assert_eq!(patch(json!({ "status": "suspended" })).await.unwrap().status(), 200);
         wait_for_verdict(&b, &cand, &a.coop_id(), false).await;
         wait_for_verdict(&c, &cand, &a.coop_id(), false).await;
-        assert!(!operations::is_voting_member(a.federation(), &cand, &a.coop_id()).await.unwrap());
+        assert!(!cooperage_federation::membership::is_voting_member(a.federation(), &cand, &a.coop_id()).await.unwrap());
 
         for instance in [a, b, c] {
             instance.stop().await;

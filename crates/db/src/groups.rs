@@ -1,6 +1,7 @@
 //! Groups inside the coop: working groups (AGs), city groups, competence groups.
 
 use chrono::NaiveDateTime;
+use cooperage_domain::member::GroupKind;
 use diesel::prelude::*;
 
 use crate::schema::{coop_group_members, coop_groups, members};
@@ -12,7 +13,8 @@ use crate::{AnyConnection, DbError};
 pub struct Group {
     pub id: i64,
     pub name: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: GroupKind,
     pub description: String,
     pub created_at: NaiveDateTime,
 }
@@ -21,14 +23,14 @@ pub struct Group {
 pub fn create(
     conn: &mut AnyConnection,
     name: &str,
-    kind: &str,
+    kind: GroupKind,
     description: &str,
 ) -> Result<Option<Group>, DbError> {
     let inserted = crate::insert_if_absent(conn, |conn| {
         diesel::insert_into(coop_groups::table)
             .values((
                 coop_groups::name.eq(name),
-                coop_groups::kind.eq(kind),
+                coop_groups::kind.eq(kind.as_str()),
                 coop_groups::description.eq(description),
                 coop_groups::created_at.eq(crate::now()),
             ))

@@ -1,6 +1,7 @@
 //! Invitations: single-use, expiring; also how an admin resets a member's password.
 
 use chrono::NaiveDateTime;
+use cooperage_domain::member::Role;
 use diesel::prelude::*;
 
 use crate::schema::invitations;
@@ -12,7 +13,8 @@ use crate::{AnyConnection, DbError};
 pub struct Invitation {
     pub id: i64,
     pub token_hash: String,
-    pub role: String,
+    #[diesel(deserialize_as = String)]
+    pub role: Role,
     pub is_admin: bool,
     pub created_by: Option<i64>,
     /// Set for a password reset of this member.
@@ -27,7 +29,8 @@ pub struct Invitation {
 #[diesel(table_name = invitations)]
 pub struct NewInvitation {
     pub token_hash: String,
-    pub role: String,
+    #[diesel(serialize_as = String)]
+    pub role: Role,
     pub is_admin: bool,
     pub created_by: Option<i64>,
     pub member_id: Option<i64>,
@@ -38,7 +41,7 @@ pub struct NewInvitation {
 /// Stores an invitation.
 pub fn create(conn: &mut AnyConnection, invitation: &NewInvitation) -> Result<Invitation, DbError> {
     diesel::insert_into(invitations::table)
-        .values(invitation)
+        .values(invitation.clone())
         .execute(conn)?;
     Ok(invitations::table
         .filter(invitations::token_hash.eq(&invitation.token_hash))

@@ -1,6 +1,7 @@
 //! Members (accounts of the coop's people), with their sessions and API tokens.
 
 use chrono::NaiveDateTime;
+use cooperage_domain::member::{self as rules, Role, Status};
 use diesel::prelude::*;
 
 use crate::schema::{actors, api_tokens, members, sessions};
@@ -19,9 +20,11 @@ pub struct Member {
     pub pronouns: String,
     pub city: String,
     pub avatar_url: Option<String>,
-    pub role: String,
+    #[diesel(deserialize_as = String)]
+    pub role: Role,
     pub is_admin: bool,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: Status,
     pub joined_at: NaiveDateTime,
     pub eligible_from: Option<NaiveDateTime>,
     pub buddy_id: Option<i64>,
@@ -35,9 +38,11 @@ pub struct NewMember {
     pub username: String,
     pub email: Option<String>,
     pub password_hash: Option<String>,
-    pub role: String,
+    #[diesel(serialize_as = String)]
+    pub role: Role,
     pub is_admin: bool,
-    pub status: String,
+    #[diesel(serialize_as = String)]
+    pub status: Status,
     pub joined_at: NaiveDateTime,
     pub eligible_from: Option<NaiveDateTime>,
     pub buddy_id: Option<i64>,
@@ -54,20 +59,30 @@ pub struct ProfileChange {
 }
 
 /// What an admin changes about a member; `None` leaves a field as it is.
-#[derive(Debug, Clone, Default, AsChangeset)]
-#[diesel(table_name = members)]
+#[derive(Debug, Clone, Default)]
 pub struct AdminChange {
-    pub role: Option<String>,
-    pub status: Option<String>,
+    pub role: Option<Role>,
+    pub status: Option<Status>,
     pub is_admin: Option<bool>,
     pub buddy_id: Option<Option<i64>>,
     pub eligible_from: Option<Option<NaiveDateTime>>,
 }
 
+/// [`AdminChange`] as diesel writes it (roles and statuses as their words).
+#[derive(AsChangeset)]
+#[diesel(table_name = members)]
+struct AdminChangeset {
+    role: Option<String>,
+    status: Option<String>,
+    is_admin: Option<bool>,
+    buddy_id: Option<Option<i64>>,
+    eligible_from: Option<Option<NaiveDateTime>>,
+}
+
 /// Stores a new member; the username is taken for good.
 pub fn create(conn: &mut AnyConnection, member: &NewMember) -> Result<Member, DbError> {
     diesel::insert_into(members::table)
-        .values(member)
+        .values(member.clone())
         .execute(conn)?;
     by_username(conn, &member.username)?.ok_or(DbError::Query(diesel::result::Error::NotFound))
 }
@@ -148,16 +163,22 @@ pub fn count(conn: &mut AnyConnection) -> Result<i64, DbError> {
     Ok(members::table.count().get_result(conn)?)
 }
 
-/// The actor ids of voting members (role member, status active): the coop's `members`
-/// collection, which other instances fetch to check "one member, one vote".
+/// The actor ids of voting members ([`rules::can_vote`]): the coop's `members` collection,
+/// which other instances fetch to check "one member, one vote". Filtered here rather than in
+/// SQL so that the rule is written once, in `domain` (a coop has hundreds of members at most).
 pub fn voting_actor_ids(conn: &mut AnyConnection) -> Result<Vec<String>, DbError> {
-    Ok(members::table
+    let rows: Vec<(String, String, String)> = members::table
         .inner_join(actors::table)
-        .filter(members::role.eq("member"))
-        .filter(members::status.eq("active"))
         .order(actors::ap_id)
-        .select(actors::ap_id)
-        .load(conn)?)
+        .select((actors::ap_id, members::role, members::status))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(_, role, status)| {
+            matches!((Role::parse(role), Status::parse(status)), (Ok(r), Ok(s)) if rules::can_vote(r, s))
+        })
+        .map(|(id, _, _)| id)
+        .collect())
 }
 
 /// Applies a profile change.
@@ -193,8 +214,15 @@ pub fn update_by_admin(
     {
         return Ok(());
     }
+    let changeset = AdminChangeset {
+        role: change.role.map(String::from),
+        status: change.status.map(String::from),
+        is_admin: change.is_admin,
+        buddy_id: change.buddy_id,
+        eligible_from: change.eligible_from,
+    };
     diesel::update(members::table.find(id))
-        .set(change)
+        .set(&changeset)
         .execute(conn)?;
     Ok(())
 }
@@ -213,8 +241,8 @@ pub fn candidates_ready(
     now: NaiveDateTime,
 ) -> Result<Vec<Member>, DbError> {
     Ok(members::table
-        .filter(members::role.eq("candidate"))
-        .filter(members::status.eq("active"))
+        .filter(members::role.eq(Role::Candidate.as_str()))
+        .filter(members::status.eq(Status::Active.as_str()))
         .filter(members::eligible_from.le(now))
         .order(members::eligible_from)
         .select(Member::as_select())

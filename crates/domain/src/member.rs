@@ -58,6 +58,20 @@ macro_rules! words {
             }
         }
 
+        // Rows store the word: the database layer reads and writes these through them.
+        impl TryFrom<String> for $ty {
+            type Error = UnknownValue;
+            fn try_from(word: String) -> Result<Self, UnknownValue> {
+                Self::parse(&word)
+            }
+        }
+
+        impl From<$ty> for String {
+            fn from(value: $ty) -> String {
+                value.as_str().to_owned()
+            }
+        }
+
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
@@ -73,6 +87,11 @@ words!(GroupKind, Working => "working", City => "city", Competence => "competenc
 /// One member, one vote: only active worker-owners vote.
 pub fn can_vote(role: Role, status: Status) -> bool {
     role == Role::Member && status == Status::Active
+}
+
+/// Whether a change of role or status changes who votes (then the coop tells the network).
+pub fn changes_voters(before: (Role, Status), after: (Role, Status)) -> bool {
+    can_vote(before.0, before.1) != can_vote(after.0, after.1)
 }
 
 /// Only active members log in.
@@ -120,6 +139,16 @@ mod tests {
         assert!(!can_vote(Role::Candidate, Status::Active));
         assert!(!can_vote(Role::Member, Status::Suspended));
         assert!(!can_vote(Role::Member, Status::Left));
+    }
+
+    #[test]
+    fn only_changes_of_who_votes_are_announced() {
+        use Role::*;
+        use Status::*;
+        assert!(changes_voters((Candidate, Active), (Member, Active)));
+        assert!(changes_voters((Member, Active), (Member, Left)));
+        assert!(!changes_voters((Candidate, Active), (Candidate, Suspended)));
+        assert!(!changes_voters((Member, Suspended), (Member, Left)));
     }
 
     #[test]

@@ -25,8 +25,48 @@ pub enum Error {
     Fetch(#[from] activitypub_federation::error::Error),
     #[error(transparent)]
     Db(#[from] DbError),
-    #[error("{0}")]
-    Internal(String),
+    /// A fault of ours; `source` keeps the cause chain for the log.
+    #[error("{what}")]
+    Internal {
+        what: &'static str,
+        #[source]
+        source: Option<BoxError>,
+    },
+}
+
+/// Any error, kept as the cause of another.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+impl Error {
+    /// A fault of ours caused by `source`.
+    pub fn internal(what: &'static str, source: impl Into<BoxError>) -> Self {
+        Error::Internal {
+            what,
+            source: Some(source.into()),
+        }
+    }
+
+    /// Federation could not be set up.
+    pub fn setup(source: impl Into<BoxError>) -> Self {
+        Self::internal("cannot set up federation", source)
+    }
+}
+
+/// An error and its causes, one line: `outer: cause: root cause`. For logs, written once
+/// where the error ends.
+pub fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        // `#[error(transparent)]` and "...: {0}" wrappers repeat their cause: say it once.
+        if !line.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        source = cause.source();
+    }
+    line
 }
 
 impl Error {
@@ -41,7 +81,7 @@ impl Error {
             // We could not get the signer's key: the sender should try again later.
             Error::Fetch(_) => 401,
             Error::Db(e) if e.is_not_found() => 404,
-            Error::Db(_) | Error::Internal(_) => 500,
+            Error::Db(_) | Error::Internal { .. } => 500,
         }
     }
 

@@ -2,9 +2,13 @@
 //! its own RSA-2048 key pair when created; each signs its own deliveries.
 
 use cooperage_db::actors::{self, APPLICATION, Actor, ActorForm, GROUP, PERSON};
+use cooperage_db::{AnyConnection, DbError};
+use cooperage_domain::member::{Role, Status};
 
+use crate::sanitize::escape_html;
 use crate::settings::INSTANCE_ACTOR;
-use crate::{Error, FederationContext};
+use crate::signatures::KeyPairPem;
+use crate::{Error, FederationContext, Settings};
 
 /// Makes sure the coop and instance actors exist (first start creates them and their keys).
 pub async fn ensure_instance_actors(context: &FederationContext) -> Result<(), Error> {
@@ -73,11 +77,33 @@ async fn ensure(
     if let Some(existing) = local(context, username).await? {
         return Ok(existing);
     }
-    // RSA key generation takes tens of milliseconds: keep it off the async workers.
-    let keys = tokio::task::spawn_blocking(crate::signatures::generate_keypair)
+    let keys = generate_keys().await?;
+    let (form, private_pem) =
+        new_actor(context.settings(), username, actor_type, display_name, keys);
+    Ok(context
+        .db()
+        .run(move |conn| actors::create_local(conn, &form, &private_pem))
+        .await?)
+}
+
+/// A fresh RSA-2048 key pair. Generation takes tens of milliseconds: kept off the async
+/// workers.
+pub async fn generate_keys() -> Result<KeyPairPem, Error> {
+    tokio::task::spawn_blocking(crate::signatures::generate_keypair)
         .await
-        .map_err(|e| Error::Internal(e.to_string()))??;
-    let settings = context.settings();
+        .map_err(|e| Error::internal("key generation stopped", e))?
+        .map_err(Error::from)
+}
+
+/// The row of a new local actor with its keys, and its private key to store with it
+/// (`actors::create_local`), for operations that create actors inside their transaction.
+pub fn new_actor(
+    settings: &Settings,
+    username: &str,
+    actor_type: &str,
+    display_name: Option<String>,
+    keys: KeyPairPem,
+) -> (ActorForm, String) {
     let id = settings.actor_id(username);
     let form = ActorForm {
         ap_id: id.clone(),
@@ -96,11 +122,7 @@ async fn ensure(
         published: cooperage_db::now(),
         fetched_at: None,
     };
-    let private_pem = keys.private_pem;
-    Ok(context
-        .db()
-        .run(move |conn| actors::create_local(conn, &form, &private_pem))
-        .await?)
+    (form, keys.private_pem)
 }
 
 /// The actor document of a local actor, with its profile fields (a member's coop, city, role).
@@ -108,27 +130,32 @@ pub async fn document(
     context: &FederationContext,
     actor: &Actor,
 ) -> Result<serde_json::Value, Error> {
-    let settings = context.settings();
+    let (settings, actor) = (context.settings().clone(), actor.clone());
+    Ok(context
+        .db()
+        .run(move |conn| document_in(conn, &settings, &actor))
+        .await?)
+}
+
+/// [`document`] inside a transaction, for operations that queue an `Update` of the actor
+/// together with the change that causes it.
+pub fn document_in(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    actor: &Actor,
+) -> Result<serde_json::Value, DbError> {
     let mut fields = Vec::new();
     if actor.actor_type == PERSON {
         let coop = format!("@{}@{}", settings.coop_handle, settings.domain);
-        fields.push(("Coop".to_owned(), crate::operations::escape_html(&coop)));
-        let actor_id = actor.id;
-        let member = context
-            .db()
-            .run(move |conn| cooperage_db::members::by_actor_id(conn, actor_id))
-            .await?;
-        if let Some(member) = member {
+        fields.push(("Coop".to_owned(), escape_html(&coop)));
+        if let Some(member) = cooperage_db::members::by_actor_id(conn, actor.id)? {
             if !member.city.is_empty() {
-                fields.push((
-                    "City".to_owned(),
-                    crate::operations::escape_html(&member.city),
-                ));
+                fields.push(("City".to_owned(), escape_html(&member.city)));
             }
-            let role = match (member.role.as_str(), member.status.as_str()) {
-                (_, "left") => "former member",
-                ("member", _) => "member (worker-owner)",
-                _ => "candidate",
+            let role = match (member.role, member.status) {
+                (_, Status::Left) => "former member",
+                (Role::Member, _) => "member (worker-owner)",
+                (Role::Candidate, _) => "candidate",
             };
             fields.push(("Role".to_owned(), role.to_owned()));
         }

@@ -177,6 +177,53 @@ fn hashtags(settings: &Settings, text: &str) -> Vec<Value> {
         .collect()
 }
 
+/// `Update` of a local actor's document, to its followers: after a profile edit
+/// (`Update{Person}`), or, for the coop, after its voting members changed (`Update{Group}`),
+/// so that peers refresh their copy of the `members` collection.
+pub fn update_actor(
+    settings: &Settings,
+    actor: &Actor,
+    document: Value,
+    inboxes: Vec<String>,
+) -> Outgoing {
+    let id = settings.new_activity_id();
+    Outgoing {
+        json: json!({
+            "@context": crate::protocol::actor::actor_context(),
+            "id": id,
+            "type": "Update",
+            "actor": actor.ap_id,
+            "to": [PUBLIC],
+            "cc": [format!("{}/followers", actor.ap_id)],
+            "object": document,
+        }),
+        id,
+        kind: "Update",
+        actor_id: actor.id,
+        public: true,
+        inboxes,
+    }
+}
+
+/// Queues `Update` of a local actor for its followers, inside the caller's transaction.
+pub fn queue_actor_update(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    actor: &Actor,
+) -> Result<(), DbError> {
+    let document = crate::local_actors::document_in(conn, settings, actor)?;
+    let inboxes = cooperage_db::follows::follower_inboxes(conn, actor.id)?;
+    update_actor(settings, actor, document, inboxes).enqueue(conn)
+}
+
+/// Queues `Update{Group}` of the coop: its voting members changed. Peers refetch the
+/// `members` collection when they get it.
+pub fn queue_coop_update(conn: &mut AnyConnection, settings: &Settings) -> Result<(), DbError> {
+    let coop = cooperage_db::actors::local_by_username(conn, &settings.coop_handle)?
+        .ok_or(DbError::Query(cooperage_db::QueryError::NotFound))?;
+    queue_actor_update(conn, settings, &coop)
+}
+
 /// Queues an activity built outside a transaction and wakes the worker.
 pub async fn send(context: &FederationContext, outgoing: Outgoing) -> Result<String, Error> {
     let id = outgoing.id.clone();

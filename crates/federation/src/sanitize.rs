@@ -1,4 +1,5 @@
-//! Remote HTML is untrusted: keep what Mastodon keeps (MASTODON.md §5.3), drop the rest.
+//! HTML in and out. Remote HTML is untrusted: keep what Mastodon keeps (MASTODON.md §5.3),
+//! drop the rest. Our own text becomes HTML only through [`escape_html`].
 
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -56,4 +57,27 @@ mod tests {
              <a href=\"https://coop.example/\" rel=\"nofollow noopener noreferrer\">ok</a></p>"
         );
     }
+}
+
+/// Plain text as HTML paragraphs (blank lines separate them), escaped.
+pub fn paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .map(|p| format!("<p>{}</p>", escape_html(p.trim()).replace('\n', "<br>")))
+        .collect()
+}
+
+/// Escapes text for HTML.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }

@@ -9,11 +9,11 @@ use axum::response::{Html, IntoResponse, Response};
 use cooperage_db::actors::{self, Actor};
 use cooperage_db::{follows, posts};
 use cooperage_federation::inbox::{self, IncomingRequest};
-use cooperage_federation::operations::escape_html;
 use cooperage_federation::protocol::ACTIVITY_JSON;
 use cooperage_federation::protocol::collection::{
     PAGE_SIZE, ordered_collection, ordered_collection_page,
 };
+use cooperage_federation::sanitize::escape_html;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -194,8 +194,8 @@ pub async fn post(
     if post.deleted_at.is_some() {
         return Ok(StatusCode::GONE.into_response());
     }
-    let mut object: Value =
-        serde_json::from_str(&post.object_json).map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut object: Value = serde_json::from_str(&post.object_json)
+        .map_err(|e| cooperage_app::Error::internal("a stored post is not JSON", e))?;
     object["@context"] = cooperage_federation::protocol::post_context();
     Ok(activity_json(object))
 }

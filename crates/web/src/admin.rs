@@ -7,8 +7,8 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use cooperage_app::federation as operations;
 use cooperage_db::actors::Actor;
-use cooperage_federation::operations;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -86,7 +86,7 @@ async fn follow(
     State(state): State<AppState>,
     Json(body): Json<Target>,
 ) -> Result<Response, AppError> {
-    let followed = operations::follow(&state.federation.data(), &body.target).await?;
+    let followed = operations::follow(&state.app, &body.target).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({ "following": actor_view(&followed), "state": "pending" })),
@@ -99,12 +99,12 @@ async fn unfollow(
     State(state): State<AppState>,
     Json(body): Json<Target>,
 ) -> Result<Response, AppError> {
-    let followed = operations::unfollow(&state.federation.data(), &body.target).await?;
+    let followed = operations::unfollow(&state.app, &body.target).await?;
     Ok(Json(json!({ "unfollowed": actor_view(&followed) })).into_response())
 }
 
 async fn network(_: Admin, State(state): State<AppState>) -> Result<Response, AppError> {
-    let coops = operations::network(state.federation.context()).await?;
+    let coops = operations::network(&state.app).await?;
     Ok(
         Json(json!({ "network": coops.iter().map(actor_view).collect::<Vec<_>>() }))
             .into_response(),
@@ -112,7 +112,7 @@ async fn network(_: Admin, State(state): State<AppState>) -> Result<Response, Ap
 }
 
 async fn queue(_: Admin, State(state): State<AppState>) -> Result<Response, AppError> {
-    let hosts = operations::queue(state.federation.context()).await?;
+    let hosts = operations::queue(&state.app).await?;
     let hosts: Vec<Value> = hosts
         .into_iter()
         .map(|h| {
@@ -137,8 +137,10 @@ async fn hosts(_: Admin, State(state): State<AppState>) -> Result<Response, AppE
             .map(|h| json!({ "host": h.host, "reason": h.reason }))
             .collect()
     };
-    let blocked = view(operations::hosts_with_policy(context, cooperage_db::hosts::BLOCK).await?);
-    let allowed = view(operations::hosts_with_policy(context, cooperage_db::hosts::ALLOW).await?);
+    let blocked =
+        view(operations::hosts_with_policy(&state.app, cooperage_db::hosts::BLOCK).await?);
+    let allowed =
+        view(operations::hosts_with_policy(&state.app, cooperage_db::hosts::ALLOW).await?);
     Ok(Json(json!({
         "allowlist_only": context.settings().allowlist_only,
         "blocked": blocked,
@@ -159,10 +161,9 @@ async fn set_host_policy(
     Path(host): Path<String>,
     Json(body): Json<HostPolicy>,
 ) -> Result<Response, AppError> {
-    let context = state.federation.context();
     match body.policy.as_str() {
-        "block" => operations::block_host(context, &host, body.reason).await?,
-        "allow" => operations::allow_host(context, &host).await?,
+        "block" => operations::block_host(&state.app, &host, body.reason).await?,
+        "allow" => operations::allow_host(&state.app, &host).await?,
         other => {
             return Err(AppError::BadRequest(format!(
                 "policy: expected \"block\" or \"allow\", got {other:?}"
@@ -177,7 +178,7 @@ async fn clear_host_policy(
     State(state): State<AppState>,
     Path(host): Path<String>,
 ) -> Result<Response, AppError> {
-    operations::clear_host_policy(state.federation.context(), &host).await?;
+    operations::clear_host_policy(&state.app, &host).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -196,7 +197,7 @@ async fn follow_requests(
     let actor = query
         .actor
         .unwrap_or_else(|| context.settings().coop_handle.clone());
-    let pending = operations::pending_followers(context, &actor).await?;
+    let pending = operations::pending_followers(&state.app, &actor).await?;
     Ok(Json(
         json!({ "actor": actor, "pending": pending.iter().map(actor_view).collect::<Vec<_>>() }),
     )
@@ -223,7 +224,7 @@ async fn answer_follow_request(
     let actor = body
         .actor
         .unwrap_or_else(|| state.federation.context().settings().coop_handle.clone());
-    operations::answer_follower(&state.federation.data(), &actor, &body.follower, accept).await?;
+    operations::answer_follower(&state.app, &actor, &body.follower, accept).await?;
     Ok(
         Json(json!({ "actor": actor, "follower": body.follower, "decision": decision }))
             .into_response(),
@@ -246,7 +247,7 @@ async fn announce(
     let author = body
         .author
         .unwrap_or_else(|| context.settings().coop_handle.clone());
-    let id = operations::publish_note(context, &author, &body.text).await?;
+    let id = cooperage_app::posts::publish_note(&state.app, &author, &body.text).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
@@ -262,6 +263,6 @@ async fn set_approval(
     Json(body): Json<Approval>,
 ) -> Result<Response, AppError> {
     let on = body.manually_approves_followers;
-    operations::set_manual_approval(state.federation.context(), &username, on).await?;
+    operations::set_manual_approval(&state.app, &username, on).await?;
     Ok(Json(json!({ "actor": username, "manually_approves_followers": on })).into_response())
 }

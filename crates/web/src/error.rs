@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use cooperage_app::Error as AppErr;
 use cooperage_db::DbError;
 use serde_json::json;
 
@@ -39,8 +40,8 @@ pub enum AppError {
     Database(#[from] DbError),
     #[error(transparent)]
     Federation(#[from] cooperage_federation::Error),
-    #[error("{0}")]
-    Internal(String),
+    #[error(transparent)]
+    App(#[from] cooperage_app::Error),
 }
 
 impl AppError {
@@ -70,17 +71,31 @@ impl AppError {
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             AppError::Database(e) if e.is_not_found() => (StatusCode::NOT_FOUND, "not_found"),
-            AppError::Federation(cooperage_federation::Error::Fetch(_)) => {
-                (StatusCode::BAD_GATEWAY, "remote_unavailable")
-            }
-            AppError::Federation(e) => (
-                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                e.code(),
-            ),
-            AppError::Database(_) | AppError::Internal(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
-            }
+            AppError::Federation(e) => federation_status(e),
+            AppError::App(e) => match e {
+                AppErr::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_field"),
+                AppErr::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
+                AppErr::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+                AppErr::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+                AppErr::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+                AppErr::Database(e) if e.is_not_found() => (StatusCode::NOT_FOUND, "not_found"),
+                AppErr::Federation(e) => federation_status(e),
+                AppErr::Database(_) | AppErr::Internal { .. } => {
+                    (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+                }
+            },
+            AppError::Database(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
+    }
+}
+
+fn federation_status(e: &cooperage_federation::Error) -> (StatusCode, &'static str) {
+    match e {
+        cooperage_federation::Error::Fetch(_) => (StatusCode::BAD_GATEWAY, "remote_unavailable"),
+        e => (
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.code(),
+        ),
     }
 }
 
@@ -88,13 +103,18 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         let message = if status.is_server_error() && status != StatusCode::BAD_GATEWAY {
-            tracing::error!(error = %self, "request failed");
+            // The one place a failed request is logged, with the whole cause chain.
+            tracing::error!(error = %cooperage_federation::error_chain(&self), "request failed");
             "internal server error".to_owned()
         } else {
             self.to_string()
         };
         let field = match &self {
-            AppError::Field { field, .. } | AppError::Conflict { field, .. } => Some(*field),
+            AppError::Field { field, .. }
+            | AppError::Conflict { field, .. }
+            | AppError::App(AppErr::Invalid { field, .. } | AppErr::Conflict { field, .. }) => {
+                Some(*field)
+            }
             _ => None,
         };
         let mut body = json!({ "error": code, "message": message });

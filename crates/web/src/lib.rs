@@ -45,6 +45,8 @@ impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, tls:
 /// Shared state of every request handler. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
+    /// The application operations every handler calls.
+    pub app: cooperage_app::App,
     pub db: Database,
     pub federation: Federation,
     /// Bearer token of the admin API; `None` turns the admin API off.

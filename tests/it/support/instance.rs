@@ -83,6 +83,11 @@ impl TestInstance {
         self.instance.federation().context()
     }
 
+    /// The application operations (what API and CLI call).
+    pub fn app(&self) -> &cooperage_app::App {
+        self.instance.app()
+    }
+
     /// Request data for federation operations.
     pub fn data(&self) -> cooperage_federation::Data {
         self.instance.federation().data()
@@ -156,8 +161,7 @@ impl TestInstance {
         role: cooperage_domain::member::Role,
         admin: bool,
     ) -> String {
-        let settings = cooperage::server::account_settings(&self.config);
-        let account = cooperage_web::accounts::NewAccount {
+        let account = cooperage_app::accounts::NewAccount {
             username: username.into(),
             password: Self::PASSWORD.into(),
             email: None,
@@ -165,7 +169,7 @@ impl TestInstance {
             role,
             is_admin: admin,
         };
-        cooperage_web::accounts::create_member(self.federation(), &settings, account)
+        cooperage_app::accounts::create_member(self.app(), account)
             .await
             .expect("account");
         format!("http://{}/actors/{username}", self.domain)

@@ -24,9 +24,32 @@ pub fn id_of(value: &Value) -> Option<&str> {
     }
 }
 
+/// Refuses text no database may store: PostgreSQL's text cannot hold U+0000, and one such
+/// activity must not fail the batch it would be written with.
+fn refuse_nul(value: &Value) -> Result<(), Error> {
+    let bad = |s: &str| s.contains('\0');
+    match value {
+        Value::String(s) if bad(s) => Err(Error::BadRequest(
+            "activity contains a NUL character (U+0000)".into(),
+        )),
+        Value::Array(items) => items.iter().try_for_each(refuse_nul),
+        Value::Object(map) => map.iter().try_for_each(|(key, value)| {
+            if bad(key) {
+                return Err(Error::BadRequest(
+                    "activity contains a NUL character (U+0000)".into(),
+                ));
+            }
+            refuse_nul(value)
+        }),
+        _ => Ok(()),
+    }
+}
+
 impl Envelope {
-    /// Reads the envelope; `proof` and LD `signature` properties are not looked at.
+    /// Reads the envelope; `proof` and LD `signature` properties are not looked at. Refuses
+    /// activities with text that cannot be stored.
     pub fn parse(json: &Value) -> Result<Self, Error> {
+        refuse_nul(json)?;
         let field = |name: &str| -> Result<String, Error> {
             json.get(name)
                 .and_then(id_of)

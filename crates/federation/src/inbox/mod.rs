@@ -5,9 +5,14 @@
 //! rotated keys) → signer must be the activity's actor, ids on the actor's host → the activity
 //! is applied in one transaction with its id recorded, so a duplicate has no second effect.
 
-mod apply;
+mod actor;
+mod delete;
+mod dispatch;
 mod envelope;
+mod follow;
+mod post;
 mod signer;
+mod writer;
 
 use std::time::SystemTime;
 
@@ -17,9 +22,11 @@ use crate::settings::host_of;
 use crate::signatures::{self, RequestParts};
 use crate::{Data, Error};
 
-pub use apply::{Job, spawn_writer};
 pub use envelope::{Envelope, id_of};
 pub use signer::SignerCache;
+pub use writer::{Job, spawn_writer};
+
+use dispatch::{Activity, Effect, Incoming};
 
 /// Largest activity accepted (Mastodon's limit too).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -81,27 +88,65 @@ pub async fn receive(data: &Data, request: IncomingRequest<'_>) -> Result<Receiv
     }
     envelope.check_origin()?;
     data.note_host_seen(&key_host).await;
-    let refresh = refreshes_members(&signer, &envelope).then(|| signer.ap_id.clone());
-    let received = apply::apply(data, signer, envelope, json).await?;
-    if let (Received::Applied, Some(coop)) = (received, refresh) {
+    apply(data, signer, envelope, json).await
+}
+
+/// Recognizes a verified activity, hands it to the writers (group commit) and waits for the
+/// outcome; then does what its family asks after the commit.
+async fn apply(
+    data: &Data,
+    signer: cooperage_db::actors::Actor,
+    mut envelope: Envelope,
+    json: Value,
+) -> Result<Received, Error> {
+    post::resolve_object(data, &mut envelope).await?;
+    let activity = Activity::recognize(&Incoming {
+        signer: &signer,
+        envelope: &envelope,
+        json: &json,
+        settings: data.settings(),
+    })?;
+    let follow_up = activity.follow_up();
+    let (key_id, signer_id) = (signer.public_key_id.clone(), signer.ap_id.clone());
+    let (reply, outcome) = tokio::sync::oneshot::channel();
+    let job = Job {
+        signer,
+        envelope,
+        activity,
+        reply,
+    };
+    data.inbox_writer()
+        .send(job)
+        .await
+        .map_err(|_| Error::Internal {
+            what: "the inbox writer stopped",
+            source: None,
+        })?;
+    // A dropped reply: the writer could not store it (logged there); the sender retries.
+    let effect = outcome.await.map_err(|_| Error::Internal {
+        what: "the activity could not be stored",
+        source: None,
+    })?;
+    let Some(effect) = effect else {
+        return Ok(Received::Duplicate);
+    };
+    match effect {
+        Effect::Ignored => return Ok(Received::Ignored),
+        Effect::Queued => data.wake_delivery(),
+        Effect::Done => {}
+    }
+    if follow_up.forget_key {
+        data.signers().forget(&key_id);
+    }
+    if follow_up.refresh_members {
         // A coop changed its members, or accepted our follow: fetch its members collection,
         // after answering (the fetch may take a while).
         let data = data.reset_request_count();
         tokio::spawn(async move {
-            if let Err(error) = crate::operations::refresh_remote_members(&data, &coop).await {
-                tracing::warn!(%error, coop, "cannot refresh the members of a coop");
+            if let Err(error) = crate::membership::refresh_remote_members(&data, &signer_id).await {
+                tracing::warn!(error = %crate::error_chain(&error), coop = signer_id, "cannot refresh the members of a coop");
             }
         });
     }
-    Ok(received)
-}
-
-/// A Group announcing an update of itself, or accepting our follow, has members to refresh.
-fn refreshes_members(signer: &cooperage_db::actors::Actor, envelope: &Envelope) -> bool {
-    signer.actor_type == cooperage_db::actors::GROUP
-        && match envelope.kind.as_str() {
-            "Update" => envelope.object_id() == Some(signer.ap_id.as_str()),
-            "Accept" => true,
-            _ => false,
-        }
+    Ok(Received::Applied)
 }

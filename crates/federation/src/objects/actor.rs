@@ -24,7 +24,8 @@ pub struct ApubActor {
 impl ApubActor {
     /// Wraps a row; its `ap_id` is a valid URL by construction.
     pub fn new(row: Actor) -> Result<Self, Error> {
-        let url = Url::parse(&row.ap_id).map_err(|e| Error::Internal(e.to_string()))?;
+        let url = Url::parse(&row.ap_id)
+            .map_err(|e| Error::internal("stored actor id is not a URL", e))?;
         Ok(Self { row, url })
     }
 }

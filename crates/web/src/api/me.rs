@@ -4,21 +4,15 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cooperage_db::members::{self, ProfileChange};
+use cooperage_app::{accounts, members};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::{CurrentMember, member_view};
-use crate::auth::{password, tokens};
 use crate::{AppError, AppState};
 
-/// Longest profile texts.
-const MAX_BIO: usize = 5_000;
-const MAX_SHORT: usize = 100;
-
-/// `GET /api/v1/me`.
 pub async fn show(State(state): State<AppState>, me: CurrentMember) -> Result<Response, AppError> {
-    let actor = super::actor_of(&state, &me.member).await?;
+    let actor = members::actor_of(&state.app, &me.member).await?;
     Ok(Json(member_view(&me.member, Some(&actor), true)).into_response())
 }
 
@@ -32,79 +26,21 @@ pub struct ProfileUpdate {
     avatar_url: Option<String>,
 }
 
-fn bounded(
-    field: &'static str,
-    value: Option<String>,
-    max: usize,
-) -> Result<Option<String>, AppError> {
-    match value {
-        Some(v) if v.chars().count() > max => Err(AppError::field(
-            field,
-            &format!("must be at most {max} characters"),
-        )),
-        other => Ok(other.map(|v| v.trim().to_owned())),
-    }
-}
-
-/// `PATCH /api/v1/me`: edit one's own profile.
 pub async fn update(
     State(state): State<AppState>,
     me: CurrentMember,
     Json(body): Json<ProfileUpdate>,
 ) -> Result<Response, AppError> {
     me.require_write()?;
-    let avatar_url = match body.avatar_url {
-        None => None,
-        Some(url) if url.trim().is_empty() => Some(None),
-        Some(url) => {
-            let parsed = url::Url::parse(url.trim())
-                .map_err(|_| AppError::field("avatar_url", "must be an http(s) URL"))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(AppError::field("avatar_url", "must be an http(s) URL"));
-            }
-            Some(Some(parsed.to_string()))
-        }
+    let update = members::ProfileUpdate {
+        display_name: body.display_name,
+        bio: body.bio,
+        pronouns: body.pronouns,
+        city: body.city,
+        avatar_url: body.avatar_url.map(Some),
     };
-    let change = ProfileChange {
-        bio: bounded("bio", body.bio, MAX_BIO)?,
-        pronouns: bounded("pronouns", body.pronouns, MAX_SHORT)?,
-        city: bounded("city", body.city, MAX_SHORT)?,
-        avatar_url,
-    };
-    let display_name = bounded("display_name", body.display_name, MAX_SHORT)?;
-    let summary = change.bio.as_deref().map(|bio| {
-        if bio.is_empty() {
-            String::new()
-        } else {
-            cooperage_federation::operations::paragraphs(bio)
-        }
-    });
-    let (id, actor_id) = (me.member.id, me.member.actor_id);
-    let context = state.federation.context();
-    context
-        .db()
-        .write(move |conn| {
-            cooperage_db::transaction(conn, |conn| {
-                members::update_profile(conn, id, &change)?;
-                if let Some(name) = display_name {
-                    cooperage_db::actors::set_display_name(conn, actor_id, &name)?;
-                }
-                // The bio is the actor's `summary` on the Fediverse.
-                if let Some(summary) = &summary {
-                    cooperage_db::actors::set_summary(conn, actor_id, summary)?;
-                }
-                Ok::<_, cooperage_db::DbError>(())
-            })
-        })
-        .await?;
-    let member = context
-        .db()
-        .run(move |conn| members::by_id(conn, id))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let actor = super::actor_of(&state, &member).await?;
-    // Followers on other servers see the new profile.
-    cooperage_federation::operations::announce_actor_update(context, &member.username).await?;
+    let member = members::update_profile(&state.app, &me.member, update).await?;
+    let actor = members::actor_of(&state.app, &member).await?;
     Ok(Json(member_view(&member, Some(&actor), true)).into_response())
 }
 
@@ -114,53 +50,28 @@ pub struct PasswordChange {
     new_password: String,
 }
 
-/// `POST /api/v1/me/password`: needs the current password; ends every other session.
 pub async fn change_password(
     State(state): State<AppState>,
     me: CurrentMember,
     Json(body): Json<PasswordChange>,
 ) -> Result<Response, AppError> {
     me.require_write()?;
-    let current = me.member.password_hash.clone().unwrap_or_default();
-    let username = me.member.username.clone();
-    let hashed = tokio::task::spawn_blocking(move || {
-        if !password::verify(&body.current_password, &current) {
-            return Err(AppError::field("current_password", "is wrong"));
-        }
-        password::check_strength(&body.new_password, &username)
-            .map_err(|e| AppError::field("new_password", &e.to_string()))?;
-        password::hash(&body.new_password).map_err(|e| AppError::Internal(e.to_string()))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))??;
-    let id = me.member.id;
-    state
-        .federation
-        .context()
-        .db()
-        .write(move |conn| {
-            cooperage_db::transaction(conn, |conn| {
-                members::set_password_hash(conn, id, &hashed)?;
-                members::delete_sessions_of(conn, id)
-            })
-        })
-        .await?;
+    accounts::change_password(
+        &state.app,
+        &me.member,
+        body.current_password,
+        body.new_password,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-/// `GET /api/v1/me/tokens`: the member's tokens, without secrets.
 pub async fn tokens(
     State(state): State<AppState>,
     me: CurrentMember,
 ) -> Result<Response, AppError> {
-    let id = me.member.id;
-    let list = state
-        .federation
-        .context()
-        .db()
-        .run(move |conn| members::tokens_of(conn, id))
-        .await?;
-    let list: Vec<_> = list
+    let list: Vec<_> = accounts::tokens_of(&state.app, &me.member)
+        .await?
         .into_iter()
         .map(|t| {
             json!({
@@ -177,11 +88,9 @@ pub async fn tokens(
 #[derive(Deserialize)]
 pub struct NewToken {
     name: String,
-    /// `read` or `write`.
     scope: String,
 }
 
-/// `POST /api/v1/me/tokens`: the secret is in this answer and nowhere else, ever.
 pub async fn create_token(
     State(state): State<AppState>,
     me: CurrentMember,
@@ -193,45 +102,21 @@ pub async fn create_token(
             "tokens are made from a logged-in session".into(),
         ));
     }
-    let name = body.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_SHORT {
-        return Err(AppError::field("name", "must be 1 to 100 characters"));
-    }
-    if body.scope != "read" && body.scope != "write" {
-        return Err(AppError::field("scope", "must be \"read\" or \"write\""));
-    }
-    let secret = tokens::generate(tokens::SecretKind::ApiToken);
-    let (id, hash, scope) = (me.member.id, secret.hash.clone(), body.scope.clone());
-    let token = state
-        .federation
-        .context()
-        .db()
-        .write(move |conn| members::create_token(conn, id, &name, &scope, &hash))
-        .await?;
+    let made = accounts::create_token(&state.app, &me.member, &body.name, &body.scope).await?;
+    let token = made.token;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "id": token.id, "name": token.name, "scope": token.scope, "token": secret.secret })),
+        Json(json!({ "id": token.id, "name": token.name, "scope": token.scope, "token": made.secret })),
     )
         .into_response())
 }
 
-/// `DELETE /api/v1/me/tokens/{id}`.
 pub async fn revoke_token(
     State(state): State<AppState>,
     me: CurrentMember,
     Path(token_id): Path<i64>,
 ) -> Result<Response, AppError> {
     me.require_write()?;
-    let id = me.member.id;
-    let revoked = state
-        .federation
-        .context()
-        .db()
-        .write(move |conn| members::revoke_token(conn, id, token_id))
-        .await?;
-    if revoked {
-        Ok(StatusCode::NO_CONTENT.into_response())
-    } else {
-        Err(AppError::NotFound)
-    }
+    accounts::revoke_token(&state.app, &me.member, token_id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

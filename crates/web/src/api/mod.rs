@@ -11,7 +11,6 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::routing::{delete, get, post};
 use cooperage_db::members::Member;
-use cooperage_domain::member::Status;
 use serde_json::{Value, json};
 
 use crate::auth::{cookie, tokens};
@@ -132,7 +131,7 @@ impl FromRequestParts<AppState> for CurrentMember {
                 "log in, or send `Authorization: Bearer <token>`".into(),
             ));
         };
-        if Status::parse(&member.status) != Ok(Status::Active) {
+        if !cooperage_domain::member::can_log_in(member.status) {
             return Err(AppError::Forbidden(format!(
                 "this account is {}",
                 member.status
@@ -142,18 +141,15 @@ impl FromRequestParts<AppState> for CurrentMember {
     }
 }
 
-/// The actor of a member (display name, actor id).
-pub async fn actor_of(
-    state: &AppState,
-    member: &Member,
-) -> Result<cooperage_db::actors::Actor, AppError> {
-    let actor_id = member.actor_id;
-    Ok(state
-        .federation
-        .context()
-        .db()
-        .run(move |conn| cooperage_db::actors::by_id(conn, actor_id))
-        .await?)
+/// An invitation as the API shows it (the secret only here, once).
+pub fn invitation_view(invitation: &cooperage_app::invitations::Invitation) -> Value {
+    json!({
+        "invitation": invitation.secret,
+        "url": invitation.url,
+        "role": invitation.role.as_str(),
+        "admin": invitation.admin,
+        "expires_at": invitation.expires_at.and_utc().to_rfc3339(),
+    })
 }
 
 /// A member as the API shows them.
@@ -170,9 +166,9 @@ pub fn member_view(
         "pronouns": member.pronouns,
         "city": member.city,
         "avatar_url": member.avatar_url,
-        "role": member.role,
+        "role": member.role.as_str(),
         "admin": member.is_admin,
-        "status": member.status,
+        "status": member.status.as_str(),
         "joined_at": member.joined_at.and_utc().to_rfc3339(),
         "eligible_from": member.eligible_from.map(|t| t.and_utc().to_rfc3339()),
         "buddy_id": member.buddy_id,

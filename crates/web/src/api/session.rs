@@ -5,25 +5,20 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cooperage_db::{invitations, members};
-use cooperage_domain::member::Role;
+use cooperage_app::accounts::{self, SignUp, SignedUp};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::member_view;
-use crate::accounts::{self, NewAccount};
-use crate::auth::{cookie, tokens};
+use crate::auth::cookie;
 use crate::{AppError, AppState};
 
 #[derive(Deserialize)]
 pub struct Login {
-    /// Username or e-mail address.
     login: String,
     password: String,
 }
 
-/// `POST /api/v1/auth/login`: sets the session cookie. Failures are rate-limited per account
-/// and per address, and never say whether the account exists.
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(crate::ClientAddr(peer)): ConnectInfo<crate::ClientAddr>,
@@ -38,40 +33,36 @@ pub async fn login(
             retry_after_secs: wait.as_secs().max(1),
         });
     }
-    let context = state.federation.context();
-    let Some(member) = accounts::authenticate(context, &body.login, &body.password).await? else {
+    let Some(member) = accounts::authenticate(&state.app, &body.login, &body.password).await?
+    else {
         limiter.record_failure(&account, peer.ip(), now);
         return Err(AppError::Unauthorized("wrong login or password".into()));
     };
     limiter.record_success(&account, peer.ip());
-    let secret = accounts::start_session(context, &state.accounts.settings, member.id).await?;
-    let cookie = cookie::session_cookie(
-        &secret,
-        state.accounts.settings.secure_cookies,
-        state.accounts.settings.session_lifetime,
-    );
+    let secret = accounts::start_session(&state.app, member.id).await?;
     Ok((
-        [(SET_COOKIE, cookie)],
+        [(SET_COOKIE, session_cookie(&state, &secret))],
         Json(json!({ "member": member_view(&member, None, true) })),
     )
         .into_response())
 }
 
-/// `POST /api/v1/auth/logout`: ends the session (if any) and clears the cookie.
+fn session_cookie(state: &AppState, secret: &str) -> String {
+    cookie::session_cookie(
+        secret,
+        state.accounts.secure_cookies,
+        state.app.accounts().session_lifetime,
+    )
+}
+
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     if let Some(secret) = cookie::session_from_headers(&headers) {
-        let hash = tokens::hash(&secret);
-        state
-            .federation
-            .context()
-            .db()
-            .run(move |conn| members::delete_session(conn, &hash))
-            .await?;
+        accounts::end_session(&state.app, &secret).await?;
     }
-    let clear = cookie::clear_session_cookie(state.accounts.settings.secure_cookies);
+    let clear = cookie::clear_session_cookie(state.accounts.secure_cookies);
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, clear)]).into_response())
 }
 
@@ -84,108 +75,27 @@ pub struct Signup {
     display_name: Option<String>,
 }
 
-/// `POST /api/v1/auth/signup`: the invitee chooses username and password (or, with a
-/// password-reset invitation, only a new password).
 pub async fn signup(
     State(state): State<AppState>,
     Json(body): Json<Signup>,
 ) -> Result<Response, AppError> {
-    let context = state.federation.context();
-    let hash = tokens::hash(body.invitation.trim());
-    let now = cooperage_db::now();
-    let invitation = context
-        .db()
-        .run(move |conn| invitations::by_hash(conn, &hash))
-        .await?;
-    let invitation = invitation.ok_or_else(|| AppError::field("invitation", "is not valid"))?;
-    if invitation.used_at.is_some() {
-        return Err(AppError::field("invitation", "was already used"));
-    }
-    if invitation.expires_at <= now {
-        return Err(AppError::field(
-            "invitation",
-            "has expired: ask an admin for a new one",
-        ));
-    }
-    // Password reset: the invitation names the member.
-    if let Some(member_id) = invitation.member_id {
-        let member = context
-            .db()
-            .run(move |conn| members::by_id(conn, member_id))
-            .await?
-            .ok_or(AppError::NotFound)?;
-        crate::auth::password::check_strength(&body.password, &member.username)
-            .map_err(|e| AppError::field("password", &e.to_string()))?;
-        let password = body.password.clone();
-        let new_hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-        let id = invitation.id;
-        let used = context
-            .db()
-            .write(move |conn| {
-                cooperage_db::transaction(conn, |conn| {
-                    if !invitations::use_up(conn, id, now)? {
-                        return Ok(false);
-                    }
-                    members::set_password_hash(conn, member_id, &new_hash)?;
-                    members::delete_sessions_of(conn, member_id)?;
-                    Ok(true)
-                })
-            })
-            .await?;
-        if !used {
-            return Err(AppError::field("invitation", "was already used"));
-        }
-        return Ok(Json(
-            json!({ "member": member_view(&member, None, true), "password_reset": true }),
-        )
-        .into_response());
-    }
-    let id = invitation.id;
-    // Claim the invitation first: two sign-ups racing for it get one account, not two.
-    if !context
-        .db()
-        .write(move |conn| invitations::use_up(conn, id, now))
-        .await?
-    {
-        return Err(AppError::field("invitation", "was already used"));
-    }
-    let role = Role::parse(&invitation.role).map_err(|e| AppError::Internal(e.to_string()))?;
-    let account = NewAccount {
-        username: body.username.unwrap_or_default(),
+    let form = SignUp {
+        invitation: body.invitation,
+        username: body.username,
         password: body.password,
         email: body.email,
         display_name: body.display_name,
-        role,
-        is_admin: invitation.is_admin,
     };
-    let created = accounts::create_member(context, &state.accounts.settings, account).await;
-    let member = match created {
-        Ok(member) => member,
-        Err(error) => {
-            // The invitation stays usable for a corrected attempt.
-            context
-                .db()
-                .write(move |conn| invitations::release(conn, id))
-                .await?;
-            return Err(error);
-        }
-    };
-    if role == Role::Member {
-        super::members::announce_membership(&state).await?;
+    match accounts::sign_up(&state.app, form).await? {
+        SignedUp::PasswordReset(member) => Ok(Json(
+            json!({ "member": member_view(&member, None, true), "password_reset": true }),
+        )
+        .into_response()),
+        SignedUp::Member { member, session } => Ok((
+            StatusCode::CREATED,
+            [(SET_COOKIE, session_cookie(&state, &session))],
+            Json(json!({ "member": member_view(&member, None, true) })),
+        )
+            .into_response()),
     }
-    let secret = accounts::start_session(context, &state.accounts.settings, member.id).await?;
-    let cookie = cookie::session_cookie(
-        &secret,
-        state.accounts.settings.secure_cookies,
-        state.accounts.settings.session_lifetime,
-    );
-    Ok((
-        StatusCode::CREATED,
-        [(SET_COOKIE, cookie)],
-        Json(json!({ "member": member_view(&member, None, true) })),
-    )
-        .into_response())
 }

@@ -3,9 +3,10 @@
 //! No database and no HTTP handlers here; those build on these primitives.
 
 pub mod cookie;
-pub mod password;
 pub mod rate_limit;
-pub mod tokens;
+
+// Hashing and secrets belong to the application layer (the CLI creates accounts too).
+pub use cooperage_app::secrets::{password, tokens};
 
 pub use cookie::{
     SESSION_COOKIE, bearer_token, clear_session_cookie, session_cookie, session_from_headers,
