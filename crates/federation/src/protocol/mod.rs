@@ -42,3 +42,6 @@ impl<T> OneOrMany<T> {
         slice.iter()
     }
 }
+
+#[cfg(test)]
+mod snapshot_tests;

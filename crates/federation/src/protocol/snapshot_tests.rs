@@ -1,0 +1,230 @@
+//! Snapshots of every document kind we send or serve (insta). Ids minted at random (UUIDs),
+//! dates and keys are redacted; everything else is what goes on the wire, so a change to a
+//! document shows up as a failing test and a diff to review (`cargo insta review`).
+
+use chrono::NaiveDate;
+use cooperage_db::actors::{APPLICATION, Actor, GROUP, PERSON};
+use serde_json::Value;
+
+use super::actor::{ProfileFacts, local_actor_document};
+use super::collection::{ordered_collection, ordered_collection_page};
+use super::discovery::{self, Usage};
+use crate::{DeliverySettings, Settings, outbox};
+
+fn settings() -> Settings {
+    Settings {
+        domain: "coop.example".into(),
+        debug: false,
+        tls: false,
+        coop_handle: "coop".into(),
+        coop_name: "Kollektiv Nord eG".into(),
+        allowlist_only: false,
+        software_version: "0.1.0".into(),
+        delivery: DeliverySettings::default(),
+    }
+}
+
+fn local(settings: &Settings, id: i64, username: &str, actor_type: &str) -> Actor {
+    let ap_id = settings.actor_id(username);
+    Actor {
+        id,
+        ap_id: ap_id.clone(),
+        actor_type: actor_type.into(),
+        local: true,
+        username: username.into(),
+        domain: settings.domain.clone(),
+        display_name: Some(format!("Display {username}")),
+        summary: Some("<p>Bio</p>".into()),
+        inbox: format!("{ap_id}/inbox"),
+        shared_inbox: Some(settings.shared_inbox()),
+        followers_url: Some(format!("{ap_id}/followers")),
+        public_key_id: settings.key_id(username),
+        public_key_pem: "-----BEGIN PUBLIC KEY-----\nsecret\n-----END PUBLIC KEY-----\n".into(),
+        manually_approves_followers: false,
+        published: NaiveDate::from_ymd_opt(2026, 1, 2)
+            .and_then(|d| d.and_hms_opt(3, 4, 5))
+            .unwrap_or_default(),
+        fetched_at: None,
+    }
+}
+
+fn remote(id: i64, username: &str) -> Actor {
+    let ap_id = format!("https://mastodon.example/users/{username}");
+    Actor {
+        local: false,
+        domain: "mastodon.example".into(),
+        inbox: format!("{ap_id}/inbox"),
+        shared_inbox: Some("https://mastodon.example/inbox".into()),
+        public_key_id: format!("{ap_id}#main-key"),
+        ap_id,
+        ..local(&settings(), id, username, PERSON)
+    }
+}
+
+/// Replaces what differs on every run: UUIDs (inside ids), dates, key material.
+fn redact(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(key, value)| {
+                    let value = match key.as_str() {
+                        "published" | "updated" => Value::from("[date]"),
+                        "publicKeyPem" => Value::from("[key]"),
+                        _ => redact(value),
+                    };
+                    (key, value)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(redact).collect()),
+        Value::String(text) => Value::String(redact_uuids(&text)),
+        other => other,
+    }
+}
+
+fn redact_uuids(text: &str) -> String {
+    text.split('/')
+        .map(|segment| {
+            if uuid::Uuid::parse_str(segment).is_ok() {
+                "[uuid]"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+macro_rules! check {
+    ($name:literal, $value:expr) => {
+        insta::with_settings!({ sort_maps => true, prepend_module_to_snapshot => false }, {
+            insta::assert_json_snapshot!($name, redact($value));
+        })
+    };
+}
+
+fn member_facts() -> ProfileFacts {
+    ProfileFacts {
+        fields: vec![
+            ("Coop".into(), "@coop@coop.example".into()),
+            ("City".into(), "Hamburg".into()),
+            ("Role".into(), "member (worker-owner)".into()),
+        ],
+    }
+}
+
+#[test]
+fn person() {
+    let s = settings();
+    check!(
+        "person",
+        local_actor_document(&s, &local(&s, 1, "maria", PERSON), &member_facts())
+    );
+}
+
+#[test]
+fn group() {
+    let s = settings();
+    let facts = ProfileFacts { fields: Vec::new() };
+    check!(
+        "group",
+        local_actor_document(&s, &local(&s, 2, "coop", GROUP), &facts)
+    );
+}
+
+#[test]
+fn application() {
+    let s = settings();
+    let facts = ProfileFacts { fields: Vec::new() };
+    check!(
+        "application",
+        local_actor_document(&s, &local(&s, 3, "instance.actor", APPLICATION), &facts)
+    );
+}
+
+#[test]
+fn follow() {
+    let s = settings();
+    let activity = outbox::follow(&s, &local(&s, 2, "coop", GROUP), &remote(9, "bob"));
+    assert_eq!(activity.kind, "Follow");
+    assert_eq!(activity.inboxes, ["https://mastodon.example/users/bob/inbox"]);
+    check!("follow", activity.json);
+}
+
+#[test]
+fn accept_and_reject() {
+    let s = settings();
+    let follow_id = "https://mastodon.example/activities/1";
+    for (kind, name) in [("Accept", "accept"), ("Reject", "reject")] {
+        let activity = outbox::answer_follow(
+            &s,
+            kind,
+            &local(&s, 2, "coop", GROUP),
+            &remote(9, "bob"),
+            follow_id,
+        );
+        assert_eq!(activity.kind, kind);
+        assert!(!activity.public);
+        insta::with_settings!({ sort_maps => true, prepend_module_to_snapshot => false }, {
+            insta::assert_json_snapshot!(name, redact(activity.json));
+        });
+    }
+}
+
+#[test]
+fn undo_follow() {
+    let s = settings();
+    let activity = outbox::undo_follow(
+        &s,
+        &local(&s, 2, "coop", GROUP),
+        &remote(9, "bob"),
+        "https://coop.example/activities/1",
+    );
+    assert_eq!(activity.kind, "Undo");
+    check!("undo_follow", activity.json);
+}
+
+#[test]
+fn create_note_with_hashtags() {
+    let s = settings();
+    let (note, create) = outbox::create_note(
+        &s,
+        &local(&s, 1, "maria", PERSON),
+        "<p>Hello #Rust and #rust, #Coops_2026!</p>",
+        vec!["https://mastodon.example/inbox".into()],
+    );
+    assert_eq!(create.kind, "Create");
+    assert!(create.public);
+    assert_eq!(create.json["object"], note);
+    check!("create_note", create.json);
+}
+
+#[test]
+fn collections() {
+    let id = "https://coop.example/actors/coop/followers";
+    check!("ordered_collection", ordered_collection(id, 45));
+    let items = vec![Value::from("https://mastodon.example/users/bob")];
+    check!(
+        "ordered_collection_page",
+        ordered_collection_page(id, 2, 45, items)
+    );
+}
+
+#[test]
+fn webfinger() {
+    check!("webfinger", discovery::webfinger(&settings(), "maria"));
+}
+
+#[test]
+fn nodeinfo() {
+    let s = settings();
+    let usage = Usage {
+        users_total: 5,
+        users_active_month: 5,
+        users_active_half_year: 5,
+        local_posts: 12,
+    };
+    check!("nodeinfo_links", discovery::nodeinfo_links(&s));
+    check!("nodeinfo_2_0", discovery::nodeinfo(&s, "2.0", usage));
+    check!("nodeinfo_2_1", discovery::nodeinfo(&s, "2.1", usage));
+}
