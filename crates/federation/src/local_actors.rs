@@ -3,6 +3,7 @@
 
 use cooperage_db::actors::{self, APPLICATION, Actor, ActorForm, GROUP, PERSON};
 
+use crate::protocol::actor::{LocalActorDocument, ProfileFacts};
 use crate::settings::INSTANCE_ACTOR;
 use crate::{Error, FederationContext};
 
@@ -104,10 +105,10 @@ async fn ensure(
 }
 
 /// The actor document of a local actor, with its profile fields (a member's coop, city, role).
-pub async fn document(
+pub async fn actor_document(
     context: &FederationContext,
     actor: &Actor,
-) -> Result<serde_json::Value, Error> {
+) -> Result<LocalActorDocument, Error> {
     let settings = context.settings();
     let mut fields = Vec::new();
     if actor.actor_type == PERSON {
@@ -133,8 +134,15 @@ pub async fn document(
             fields.push(("Role".to_owned(), role.to_owned()));
         }
     }
-    let facts = crate::protocol::actor::ProfileFacts { fields };
-    Ok(crate::protocol::actor::local_actor_document(
-        settings, actor, &facts,
-    ))
+    let facts = ProfileFacts { fields };
+    Ok(crate::protocol::actor::local_actor(settings, actor, &facts))
+}
+
+/// The actor document of a local actor, as JSON (see [`actor_document`]).
+pub async fn document(
+    context: &FederationContext,
+    actor: &Actor,
+) -> Result<serde_json::Value, Error> {
+    let document = actor_document(context, actor).await?;
+    Ok(crate::protocol::to_json(&document))
 }

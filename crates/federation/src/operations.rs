@@ -364,29 +364,13 @@ pub async fn announce_actor_update(
     let actor = local_actors::local(context, username)
         .await?
         .ok_or(Error::NotFound)?;
-    let document = local_actors::document(context, &actor).await?;
+    let document = local_actors::actor_document(context, &actor).await?;
     let actor_id = actor.id;
     let inboxes = context
         .db()
         .run(move |conn| follows::follower_inboxes(conn, actor_id))
         .await?;
-    let id = context.settings().new_activity_id();
-    let update = outbox::Outgoing {
-        json: serde_json::json!({
-            "@context": crate::protocol::actor::actor_context(),
-            "id": id,
-            "type": "Update",
-            "actor": actor.ap_id,
-            "to": ["https://www.w3.org/ns/activitystreams#Public"],
-            "cc": [format!("{}/followers", actor.ap_id)],
-            "object": document,
-        }),
-        id,
-        kind: "Update",
-        actor_id,
-        public: true,
-        inboxes,
-    };
+    let update = outbox::update_actor(context.settings(), &actor, document, inboxes);
     outbox::send(context, update).await?;
     Ok(())
 }

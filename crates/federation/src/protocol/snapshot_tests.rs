@@ -6,9 +6,16 @@ use chrono::NaiveDate;
 use cooperage_db::actors::{APPLICATION, Actor, GROUP, PERSON};
 use serde_json::Value;
 
-use super::actor::{ProfileFacts, local_actor_document};
-use super::collection::{ordered_collection, ordered_collection_page};
+use super::activities::AnswerFollow;
+use super::actor::{
+    LocalActorDocument, ProfileFacts, coop_to_group, local_actor, local_actor_document,
+};
+use super::collection::{
+    members_collection, ordered_collection, ordered_collection_page, outbox_page,
+};
+use super::context::cooperage_context;
 use super::discovery::{self, Usage};
+use super::note::{NewPost, Note, Tag, post_to_note, served_note};
 use crate::{DeliverySettings, Settings, outbox};
 
 fn settings() -> Settings {
@@ -61,8 +68,13 @@ fn remote(id: i64, username: &str) -> Actor {
     }
 }
 
-/// Replaces what differs on every run: UUIDs (inside ids), dates, key material.
-fn redact(value: Value) -> Value {
+/// The document as JSON, with what differs on every run replaced: UUIDs (inside ids), dates,
+/// key material.
+fn redact<T: serde::Serialize>(document: T) -> Value {
+    redact_value(super::to_json(&document))
+}
+
+fn redact_value(value: Value) -> Value {
     match value {
         Value::Object(map) => Value::Object(
             map.into_iter()
@@ -70,13 +82,13 @@ fn redact(value: Value) -> Value {
                     let value = match key.as_str() {
                         "published" | "updated" => Value::from("[date]"),
                         "publicKeyPem" => Value::from("[key]"),
-                        _ => redact(value),
+                        _ => redact_value(value),
                     };
                     (key, value)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.into_iter().map(redact).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(redact_value).collect()),
         Value::String(text) => Value::String(redact_uuids(&text)),
         other => other,
     }
@@ -147,7 +159,10 @@ fn follow() {
     let s = settings();
     let activity = outbox::follow(&s, &local(&s, 2, "coop", GROUP), &remote(9, "bob"));
     assert_eq!(activity.kind, "Follow");
-    assert_eq!(activity.inboxes, ["https://mastodon.example/users/bob/inbox"]);
+    assert_eq!(
+        activity.inboxes,
+        ["https://mastodon.example/users/bob/inbox"]
+    );
     check!("follow", activity.json);
 }
 
@@ -227,4 +242,117 @@ fn nodeinfo() {
     check!("nodeinfo_links", discovery::nodeinfo_links(&s));
     check!("nodeinfo_2_0", discovery::nodeinfo(&s, "2.0", usage));
     check!("nodeinfo_2_1", discovery::nodeinfo(&s, "2.1", usage));
+}
+
+#[test]
+fn update_person_and_group() {
+    let s = settings();
+    let inboxes = vec!["https://mastodon.example/inbox".to_owned()];
+    let maria = local(&s, 1, "maria", PERSON);
+    let person = local_actor(&s, &maria, &member_facts());
+    let update = outbox::update_actor(&s, &maria, person, inboxes.clone());
+    assert_eq!((update.kind, update.public), ("Update", true));
+    check!("update_person", update.json);
+
+    let coop = local(&s, 2, "coop", GROUP);
+    let group = LocalActorDocument::Group(coop_to_group(
+        &s,
+        &coop,
+        &ProfileFacts { fields: Vec::new() },
+    ));
+    let update = outbox::update_actor(&s, &coop, group, inboxes);
+    // Peers refresh their copy of the members collection from this Update: it must say where.
+    assert_eq!(
+        update.json["object"]["members"],
+        "https://coop.example/actors/coop/members"
+    );
+    check!("update_group", update.json);
+}
+
+#[test]
+fn members_collection_lists_every_voting_member_at_once() {
+    let ids = vec![
+        "https://coop.example/actors/maria".to_owned(),
+        "https://coop.example/actors/jonas".to_owned(),
+    ];
+    check!(
+        "members_collection",
+        members_collection("https://coop.example/actors/coop/members", ids)
+    );
+}
+
+#[test]
+fn outbox_page_and_served_note() {
+    let s = settings();
+    let maria = local(&s, 1, "maria", PERSON);
+    let post = NewPost {
+        id: "https://coop.example/posts/1".into(),
+        author: &maria,
+        content_html: "<p>Hi #coops</p>",
+        published: "2026-01-02T03:04:05Z".into(),
+    };
+    let note = post_to_note(&s, &post);
+    // Notes are stored as sent and read back for the outbox and `GET /posts/..`: lossless.
+    let stored = super::to_json(&note).to_string();
+    let read_back: Note = serde_json::from_str(&stored).unwrap_or_else(|e| panic!("{e}: {stored}"));
+    assert_eq!(read_back, note);
+    check!("served_note", served_note(note.clone()));
+    check!(
+        "outbox_page",
+        outbox_page(
+            "https://coop.example/actors/maria/outbox",
+            &maria.ap_id,
+            1,
+            1,
+            vec![note]
+        )
+    );
+}
+
+#[test]
+fn note_with_a_mention() {
+    let s = settings();
+    let maria = local(&s, 1, "maria", PERSON);
+    let post = NewPost {
+        id: "https://coop.example/posts/2".into(),
+        author: &maria,
+        content_html: "<p>Hi @bob@mastodon.example #coops</p>",
+        published: "2026-01-02T03:04:05Z".into(),
+    };
+    let mut note = post_to_note(&s, &post);
+    note.tag.push(Tag::Mention {
+        href: "https://mastodon.example/users/bob".into(),
+        name: "@bob@mastodon.example".into(),
+    });
+    check!("note_with_mention", note);
+}
+
+#[test]
+fn cooperage_ld_context() {
+    let document = cooperage_context();
+    assert_eq!(
+        document.context.get("members"),
+        Some(&serde_json::json!({ "@id": "cooperage:members", "@type": "@id" }))
+    );
+    check!("cooperage_context", document);
+}
+
+#[test]
+fn answers_parse_back_as_what_they_are() {
+    let s = settings();
+    let reject = outbox::answer_follow(
+        &s,
+        "Reject",
+        &local(&s, 2, "coop", GROUP),
+        &remote(9, "bob"),
+        "https://mastodon.example/activities/1",
+    );
+    let parsed: AnswerFollow = serde_json::from_value(reject.json.clone())
+        .unwrap_or_else(|e| panic!("{e}: {}", reject.json));
+    assert_eq!(parsed.kind.as_str(), "Reject");
+    assert_eq!(parsed.object.id, "https://mastodon.example/activities/1");
+    assert!(
+        parsed.object.context.is_none(),
+        "an embedded Follow has no @context"
+    );
 }
