@@ -474,6 +474,12 @@ def fedify_looks_up_actors(w: World):
     for name in EXPECTED_ACTORS:
         url = w.coop.actor(name)
         check_actor(w.fedify.lookup(url), url, w.coop, name)
+    # The coop's @context names Cooperage's JSON-LD context at <base>/ns; Fedify expands the
+    # document, so it must have loaded that context from the instance (JSON-LD, 200).
+    context = f"{w.coop.base}/ns"
+    loads = [r for r in w.fedify.get("outgoing") if r["url"] == context]
+    check(any(r["status"] == 200 for r in loads),
+          f"Fedify did not load {context} (requests: {loads}); the Group's @context names it")
 
 
 @scenario

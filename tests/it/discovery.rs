@@ -108,6 +108,34 @@ backend_tests! {
         coop.stop().await;
     }
 
+    async fn our_json_ld_context_is_served_at_ns_and_referenced_by_the_coop(db) {
+        let coop = TestInstance::start(&db).await;
+        // The coop's document names the context by a URL on its own instance ...
+        let group = get_ap(&coop, "/actors/coop").await;
+        let context_url = format!("http://{}/ns", coop.domain);
+        let contexts = group["@context"].as_array().unwrap();
+        assert!(contexts.contains(&Value::from(context_url.as_str())), "{group}");
+        assert_eq!(contexts[0], "https://www.w3.org/ns/activitystreams", "Mastodon checks it");
+        // ... which answers JSON-LD defining `members`, whatever the client accepts.
+        for accept in ["application/ld+json", "application/ld+json, application/json", "*/*"] {
+            let (status, content_type, body) = get(&coop, "/ns", accept).await;
+            assert_eq!((status, content_type.as_str()), (200, "application/ld+json"), "{accept}: {body}");
+            let document: Value = serde_json::from_str(&body).unwrap();
+            let terms = &document["@context"];
+            assert_eq!(terms["members"]["@id"], "cooperage:members", "{document}");
+            assert_eq!(terms["members"]["@type"], "@id");
+            assert_eq!(terms["cooperage"], cooperage_federation::protocol::context::NAMESPACE);
+            // The namespace is fixed: the same IRIs on every instance, whatever its domain.
+            assert!(!body.contains(&coop.domain), "{body}");
+            for term in ["skill", "hoursPerWeek", "compensation", "applicationDeadline", "countingMode", "quorum"] {
+                assert!(terms.get(term).is_some(), "{term} missing: {document}");
+            }
+        }
+        // The Group still defines `members` inline, for processors that fetch no contexts.
+        assert!(contexts.iter().any(|c| c.get("members").is_some()), "{group}");
+        coop.stop().await;
+    }
+
     async fn nodeinfo_and_host_meta_describe_the_instance(db) {
         let coop = TestInstance::start(&db).await;
         local_actors::ensure_member(coop.federation(), "maria", None).await.unwrap();

@@ -5,6 +5,7 @@ use cooperage_db::actors::{self, APPLICATION, Actor, ActorForm, GROUP, PERSON};
 use cooperage_db::{AnyConnection, DbError};
 use cooperage_domain::member::{Role, Status};
 
+use crate::protocol::actor::{LocalActorDocument, ProfileFacts};
 use crate::sanitize::escape_html;
 use crate::settings::INSTANCE_ACTOR;
 use crate::signatures::KeyPairPem;
@@ -126,24 +127,24 @@ pub fn new_actor(
 }
 
 /// The actor document of a local actor, with its profile fields (a member's coop, city, role).
-pub async fn document(
+pub async fn actor_document(
     context: &FederationContext,
     actor: &Actor,
-) -> Result<serde_json::Value, Error> {
+) -> Result<LocalActorDocument, Error> {
     let (settings, actor) = (context.settings().clone(), actor.clone());
     Ok(context
         .db()
-        .run(move |conn| document_in(conn, &settings, &actor))
+        .run(move |conn| actor_document_in(conn, &settings, &actor))
         .await?)
 }
 
-/// [`document`] inside a transaction, for operations that queue an `Update` of the actor
-/// together with the change that causes it.
-pub fn document_in(
+/// [`actor_document`] inside a transaction, for operations that queue an `Update` of the
+/// actor together with the change that causes it.
+pub fn actor_document_in(
     conn: &mut AnyConnection,
     settings: &Settings,
     actor: &Actor,
-) -> Result<serde_json::Value, DbError> {
+) -> Result<LocalActorDocument, DbError> {
     let mut fields = Vec::new();
     if actor.actor_type == PERSON {
         let coop = format!("@{}@{}", settings.coop_handle, settings.domain);
@@ -160,8 +161,15 @@ pub fn document_in(
             fields.push(("Role".to_owned(), role.to_owned()));
         }
     }
-    let facts = crate::protocol::actor::ProfileFacts { fields };
-    Ok(crate::protocol::actor::local_actor_document(
-        settings, actor, &facts,
-    ))
+    let facts = ProfileFacts { fields };
+    Ok(crate::protocol::actor::local_actor(settings, actor, &facts))
+}
+
+/// The actor document of a local actor, as JSON (see [`actor_document`]).
+pub async fn document(
+    context: &FederationContext,
+    actor: &Actor,
+) -> Result<serde_json::Value, Error> {
+    let document = actor_document(context, actor).await?;
+    Ok(crate::protocol::to_json(&document))
 }

@@ -1,12 +1,15 @@
-//! Activities we send: built here, stored with their deliveries before any network I/O, then
-//! sent by the delivery worker.
+//! Activities we send: built from the wire types of `protocol` (`protocol::activities`),
+//! stored with their deliveries before any network I/O, then sent by the delivery worker.
 
 use cooperage_db::actors::Actor;
 use cooperage_db::deliveries::{self, NewActivity};
 use cooperage_db::{AnyConnection, DbError};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::protocol::{AS_CONTEXT, PUBLIC};
+use crate::protocol::activities;
+use crate::protocol::actor::LocalActorDocument;
+use crate::protocol::note::{NewPost, post_to_note};
+use crate::protocol::to_json;
 use crate::{Error, FederationContext, Settings};
 
 /// An activity ready to be queued.
@@ -42,13 +45,7 @@ impl Outgoing {
 pub fn follow(settings: &Settings, follower: &Actor, followed: &Actor) -> Outgoing {
     let id = settings.new_activity_id();
     Outgoing {
-        json: json!({
-            "@context": AS_CONTEXT,
-            "id": id,
-            "type": "Follow",
-            "actor": follower.ap_id,
-            "object": followed.ap_id,
-        }),
+        json: to_json(&activities::follow_activity(&id, follower, followed)),
         id,
         kind: "Follow",
         actor_id: follower.id,
@@ -57,7 +54,8 @@ pub fn follow(settings: &Settings, follower: &Actor, followed: &Actor) -> Outgoi
     }
 }
 
-/// `Accept` or `Reject` of a Follow, embedding the Follow, from the followed actor.
+/// `Accept` or `Reject` (`kind`) of a Follow, embedding the Follow, from the followed actor.
+/// Any `kind` other than `"Reject"` accepts.
 pub fn answer_follow(
     settings: &Settings,
     kind: &'static str,
@@ -66,22 +64,15 @@ pub fn answer_follow(
     follow_activity_id: &str,
 ) -> Outgoing {
     let id = settings.new_activity_id();
+    let answer = if kind == "Reject" {
+        activities::reject_follow(&id, followed, follower, follow_activity_id)
+    } else {
+        activities::accept_follow(&id, followed, follower, follow_activity_id)
+    };
     Outgoing {
-        json: json!({
-            "@context": AS_CONTEXT,
-            "id": id,
-            "type": kind,
-            "actor": followed.ap_id,
-            "to": [follower.ap_id],
-            "object": {
-                "id": follow_activity_id,
-                "type": "Follow",
-                "actor": follower.ap_id,
-                "object": followed.ap_id,
-            },
-        }),
+        json: to_json(&answer),
         id,
-        kind,
+        kind: answer.kind.as_str(),
         actor_id: followed.id,
         public: false,
         inboxes: vec![follower.inbox.clone()],
@@ -97,19 +88,12 @@ pub fn undo_follow(
 ) -> Outgoing {
     let id = settings.new_activity_id();
     Outgoing {
-        json: json!({
-            "@context": AS_CONTEXT,
-            "id": id,
-            "type": "Undo",
-            "actor": follower.ap_id,
-            "to": [followed.ap_id],
-            "object": {
-                "id": follow_activity_id,
-                "type": "Follow",
-                "actor": follower.ap_id,
-                "object": followed.ap_id,
-            },
-        }),
+        json: to_json(&activities::undo_follow(
+            &id,
+            follower,
+            followed,
+            follow_activity_id,
+        )),
         id,
         kind: "Undo",
         actor_id: follower.id,
@@ -118,85 +102,45 @@ pub fn undo_follow(
     }
 }
 
-/// A public Note by a local actor: the Note itself, and the Create that announces it to
-/// `to: Public, cc: followers` (what puts it in Mastodon home timelines).
+/// A public Note by a local actor: the Note itself (as stored), and the Create that
+/// announces it to `to: Public, cc: followers` (what puts it in Mastodon home timelines).
 pub fn create_note(
     settings: &Settings,
     author: &Actor,
     content_html: &str,
     inboxes: Vec<String>,
 ) -> (Value, Outgoing) {
-    let note_id = settings.new_post_id();
-    let followers = format!("{}/followers", author.ap_id);
-    let published = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let note = json!({
-        "id": note_id,
-        "type": "Note",
-        "attributedTo": author.ap_id,
-        "content": content_html,
-        "contentMap": { "en": content_html },
-        "published": published,
-        "url": note_id,
-        "to": [PUBLIC],
-        "cc": [followers],
-        "tag": hashtags(settings, content_html),
-    });
-    let id = format!("{note_id}/activity");
+    let post = NewPost {
+        id: settings.new_post_id(),
+        author,
+        content_html,
+        published: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    };
+    let note = post_to_note(settings, &post);
+    let note_json = to_json(&note);
+    let create = activities::create_note(author, note);
     let create = Outgoing {
-        json: json!({
-            "@context": crate::protocol::post_context(),
-            "id": id,
-            "type": "Create",
-            "actor": author.ap_id,
-            "published": published,
-            "to": [PUBLIC],
-            "cc": [followers],
-            "object": note,
-        }),
-        id,
+        json: to_json(&create),
+        id: create.id,
         kind: "Create",
         actor_id: author.id,
         public: true,
         inboxes,
     };
-    (note, create)
+    (note_json, create)
 }
 
-/// `#tag` words of a text, as ActivityStreams Hashtag objects.
-fn hashtags(settings: &Settings, text: &str) -> Vec<Value> {
-    let mut tags: Vec<String> = text
-        .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '#'))
-        .filter_map(|w| w.strip_prefix('#'))
-        .filter(|t| !t.is_empty() && !t.contains('#'))
-        .map(str::to_lowercase)
-        .collect();
-    tags.sort();
-    tags.dedup();
-    tags.into_iter()
-        .map(|tag| json!({ "type": "Hashtag", "name": format!("#{tag}"), "href": format!("{}/tags/{tag}", settings.base_url()) }))
-        .collect()
-}
-
-/// `Update` of a local actor's document, to its followers: after a profile edit
-/// (`Update{Person}`), or, for the coop, after its voting members changed (`Update{Group}`),
-/// so that peers refresh their copy of the `members` collection.
+/// `Update` of a local actor's document (`Update{Person}` after a profile edit,
+/// `Update{Group}` after the coop's voting membership changed), public, to `inboxes`.
 pub fn update_actor(
     settings: &Settings,
     actor: &Actor,
-    document: Value,
+    document: LocalActorDocument,
     inboxes: Vec<String>,
 ) -> Outgoing {
     let id = settings.new_activity_id();
     Outgoing {
-        json: json!({
-            "@context": crate::protocol::actor::actor_context(),
-            "id": id,
-            "type": "Update",
-            "actor": actor.ap_id,
-            "to": [PUBLIC],
-            "cc": [format!("{}/followers", actor.ap_id)],
-            "object": document,
-        }),
+        json: to_json(&activities::update_actor(&id, actor, document)),
         id,
         kind: "Update",
         actor_id: actor.id,
@@ -211,7 +155,7 @@ pub fn queue_actor_update(
     settings: &Settings,
     actor: &Actor,
 ) -> Result<(), DbError> {
-    let document = crate::local_actors::document_in(conn, settings, actor)?;
+    let document = crate::local_actors::actor_document_in(conn, settings, actor)?;
     let inboxes = cooperage_db::follows::follower_inboxes(conn, actor.id)?;
     update_actor(settings, actor, document, inboxes).enqueue(conn)
 }

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::header::{ACCEPT, CONTENT_TYPE};
+use axum::http::header::{ACCEPT, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use cooperage_db::actors::{self, Actor};
@@ -11,11 +11,13 @@ use cooperage_db::{follows, posts};
 use cooperage_federation::inbox::{self, IncomingRequest};
 use cooperage_federation::protocol::ACTIVITY_JSON;
 use cooperage_federation::protocol::collection::{
-    PAGE_SIZE, ordered_collection, ordered_collection_page,
+    PAGE_SIZE, members_collection, ordered_collection, ordered_collection_page, outbox_page,
 };
+use cooperage_federation::protocol::context::{LD_JSON, cooperage_context};
+use cooperage_federation::protocol::note::{Note, served_note};
 use cooperage_federation::sanitize::escape_html;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::{AppError, AppState};
 
@@ -29,7 +31,7 @@ fn wants_activity_json(headers: &HeaderMap) -> bool {
 }
 
 /// A JSON body served as `application/activity+json`.
-pub fn activity_json(body: Value) -> Response {
+pub fn activity_json<T: serde::Serialize>(body: T) -> Response {
     ([(CONTENT_TYPE, ACTIVITY_JSON)], Json(body)).into_response()
 }
 
@@ -111,7 +113,8 @@ pub async fn collection(
     let offset = (page.unwrap_or(1) - 1).saturating_mul(PAGE_SIZE);
     let actor_id = actor.id;
     let db = state.federation.context().db().clone();
-    let (total, items): (i64, Vec<Value>) = match collection.as_str() {
+    // Heads share one shape; pages differ by what they list (actor ids, or Creates).
+    let (total, items): (i64, Vec<String>) = match collection.as_str() {
         "followers" => {
             db.run(move |conn| {
                 let total = follows::count_followers(conn, actor_id)?;
@@ -120,7 +123,7 @@ pub async fn collection(
                 } else {
                     Vec::new()
                 };
-                Ok((total, items.into_iter().map(|a| json!(a.ap_id)).collect()))
+                Ok((total, items.into_iter().map(|a| a.ap_id).collect()))
             })
             .await?
         }
@@ -132,51 +135,51 @@ pub async fn collection(
                 } else {
                     Vec::new()
                 };
-                Ok((total, items.into_iter().map(|a| json!(a.ap_id)).collect()))
+                Ok((total, items.into_iter().map(|a| a.ap_id).collect()))
             })
             .await?
         }
         "outbox" => {
-            let actor_ap_id = actor.ap_id.clone();
-            db.run(move |conn| {
-                let total = posts::count_by_author(conn, actor_id)?;
-                let items = if page.is_some() {
-                    posts::by_author(conn, actor_id, offset, PAGE_SIZE)?
-                } else {
-                    Vec::new()
-                };
-                let items = items
-                    .into_iter()
-                    .filter_map(|post| {
-                        let object: Value = serde_json::from_str(&post.object_json).ok()?;
-                        Some(json!({
-                            "id": format!("{}/activity", post.ap_id),
-                            "type": "Create",
-                            "actor": actor_ap_id,
-                            "to": object["to"],
-                            "cc": object["cc"],
-                            "object": object,
-                        }))
-                    })
-                    .collect();
-                Ok((total, items))
-            })
-            .await?
+            let (total, notes) = db
+                .run(move |conn| {
+                    let total = posts::count_by_author(conn, actor_id)?;
+                    let items = if page.is_some() {
+                        posts::by_author(conn, actor_id, offset, PAGE_SIZE)?
+                    } else {
+                        Vec::new()
+                    };
+                    Ok((total, items))
+                })
+                .await?;
+            let Some(page) = page else {
+                return Ok(activity_json(ordered_collection(&id, total)));
+            };
+            // Our posts are stored as the Note we sent; one that does not read back is left
+            // out rather than failing the page.
+            let notes: Vec<Note> = notes
+                .iter()
+                .filter_map(|post| serde_json::from_str(&post.object_json).ok())
+                .collect();
+            return Ok(activity_json(outbox_page(
+                &id,
+                &actor.ap_id,
+                page,
+                total,
+                notes,
+            )));
         }
         "featured" => (0, Vec::new()),
         // The coop's voting members: one page, since other instances verify votes against it.
         "members" if actor.actor_type == actors::GROUP => {
             let ids = db.run(cooperage_db::members::voting_actor_ids).await?;
-            let mut document = ordered_collection(&id, ids.len() as i64);
-            document["orderedItems"] = json!(ids);
-            return Ok(activity_json(document));
+            return Ok(activity_json(members_collection(&id, ids)));
         }
         _ => return Err(AppError::NotFound),
     };
-    Ok(activity_json(match page {
-        None => ordered_collection(&id, total),
-        Some(page) => ordered_collection_page(&id, page, total, items),
-    }))
+    Ok(match page {
+        None => activity_json(ordered_collection(&id, total)),
+        Some(page) => activity_json(ordered_collection_page(&id, page, total, items)),
+    })
 }
 
 /// `GET /posts/{id}`: one of our posts, as the Note object.
@@ -194,10 +197,24 @@ pub async fn post(
     if post.deleted_at.is_some() {
         return Ok(StatusCode::GONE.into_response());
     }
-    let mut object: Value = serde_json::from_str(&post.object_json)
+    let note: Note = serde_json::from_str(&post.object_json)
         .map_err(|e| cooperage_app::Error::internal("a stored post is not JSON", e))?;
-    object["@context"] = cooperage_federation::protocol::post_context();
-    Ok(activity_json(object))
+    Ok(activity_json(served_note(note)))
+}
+
+/// `GET /ns`: Cooperage's JSON-LD context, the same on every instance (see
+/// `protocol::context` for why each instance serves it).
+pub async fn ld_context() -> Response {
+    (
+        [
+            (CONTENT_TYPE, LD_JSON),
+            // JSON-LD processors in browsers fetch contexts across origins.
+            (ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        Json(cooperage_context()),
+    )
+        .into_response()
 }
 
 /// `POST /inbox` and `POST /actors/{username}/inbox`: verified before anything is stored.

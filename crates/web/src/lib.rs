@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/inbox", post(activitypub::inbox))
         .route("/posts/{id}", get(activitypub::post))
+        .route("/ns", get(activitypub::ld_context))
         .route("/{handle}", get(activitypub::profile))
         .merge(admin::routes())
         .merge(api::routes())

@@ -1,7 +1,8 @@
 //! Actor documents: the JSON Mastodon, GoToSocial and Lemmy read (MASTODON.md §2).
 
-use cooperage_db::actors::Actor;
-use serde::Deserialize;
+use activitypub_federation::kinds::actor::{ApplicationType, GroupType, PersonType};
+use cooperage_db::actors::{APPLICATION, Actor, GROUP};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{AS_CONTEXT, OneOrMany};
@@ -36,60 +37,214 @@ pub struct ProfileFacts {
     pub fields: Vec<(String, String)>,
 }
 
-/// The actor document of one of our actors.
-pub fn local_actor_document(settings: &Settings, actor: &Actor, facts: &ProfileFacts) -> Value {
-    let id = &actor.ap_id;
-    let attachment: Vec<Value> = facts
-        .fields
-        .iter()
-        .map(|(name, value)| json!({ "type": "PropertyValue", "name": name, "value": value }))
-        .collect();
-    let mut document = json!({
-        "@context": actor_context(),
-        "id": id,
-        "type": actor.actor_type,
-        "preferredUsername": actor.username,
-        "webfinger": format!("{}@{}", actor.username, settings.domain),
-        "name": actor.display_name.clone().unwrap_or_else(|| actor.username.clone()),
-        "summary": actor.summary.clone().unwrap_or_default(),
-        "url": settings.profile_url(&actor.username),
-        "published": format!("{}Z", actor.published.format("%Y-%m-%dT%H:%M:%S")),
-        "inbox": format!("{id}/inbox"),
-        "outbox": format!("{id}/outbox"),
-        "followers": format!("{id}/followers"),
-        "following": format!("{id}/following"),
-        "featured": format!("{id}/featured"),
-        "endpoints": { "sharedInbox": settings.shared_inbox() },
-        "manuallyApprovesFollowers": actor.manually_approves_followers,
-        "discoverable": true,
-        "indexable": true,
-        "attachment": attachment,
-        "publicKey": {
-            "id": actor.public_key_id,
-            "owner": id,
-            "publicKeyPem": actor.public_key_pem,
-        },
-    });
-    if actor.actor_type == "Group" {
-        // The ids of the coop's voting members, for one member one vote across the network.
-        document["members"] = json!(format!("{id}/members"));
-    }
-    if actor.actor_type == "Application" {
-        // The instance actor only signs fetches: no collections to offer.
-        if let Some(map) = document.as_object_mut() {
-            for key in [
-                "followers",
-                "following",
-                "featured",
-                "attachment",
-                "discoverable",
-                "indexable",
-            ] {
-                map.remove(key);
-            }
+/// What every one of our actor documents carries.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorBase {
+    #[serde(rename = "@context")]
+    pub context: Value,
+    pub id: String,
+    pub preferred_username: String,
+    /// `user@domain`, so Mastodon shows the handle without a WebFinger round trip.
+    pub webfinger: String,
+    pub name: String,
+    pub summary: String,
+    pub url: String,
+    pub published: String,
+    pub inbox: String,
+    pub outbox: String,
+    pub endpoints: ActorEndpoints,
+    pub manually_approves_followers: bool,
+    pub public_key: PublicKey,
+}
+
+/// What a profile others follow adds: its collections, search flags and profile fields.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileParts {
+    pub followers: String,
+    pub following: String,
+    pub featured: String,
+    pub discoverable: bool,
+    pub indexable: bool,
+    pub attachment: Vec<PropertyValue>,
+}
+
+/// `endpoints` of our actors.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct ActorEndpoints {
+    pub shared_inbox: String,
+}
+
+/// A profile field, as Mastodon shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PropertyValue {
+    #[serde(rename = "type")]
+    pub kind: PropertyValueType,
+    pub name: String,
+    pub value: String,
+}
+
+/// `"PropertyValue"` (schema.org's, in Mastodon's context).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub enum PropertyValueType {
+    #[default]
+    PropertyValue,
+}
+
+/// A member of the coop.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Person {
+    #[serde(flatten)]
+    pub base: ActorBase,
+    #[serde(rename = "type")]
+    pub kind: PersonType,
+    #[serde(flatten)]
+    pub profile: ProfileParts,
+}
+
+/// The coop itself, with the collection of its voting members.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Group {
+    #[serde(flatten)]
+    pub base: ActorBase,
+    #[serde(rename = "type")]
+    pub kind: GroupType,
+    #[serde(flatten)]
+    pub profile: ProfileParts,
+    /// The ids of the coop's voting members (`cooperage:members`), for one member one vote
+    /// across the network.
+    pub members: String,
+}
+
+/// The instance actor: it only signs fetches, so it offers no collections.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Application {
+    #[serde(flatten)]
+    pub base: ActorBase,
+    #[serde(rename = "type")]
+    pub kind: ApplicationType,
+}
+
+/// The document of one of our actors.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum LocalActorDocument {
+    Person(Person),
+    Group(Group),
+    Application(Application),
+}
+
+impl LocalActorDocument {
+    /// The `@context` of the document, which an `Update` carrying it repeats.
+    pub fn context(&self) -> &Value {
+        match self {
+            Self::Person(person) => &person.base.context,
+            Self::Group(group) => &group.base.context,
+            Self::Application(application) => &application.base.context,
         }
     }
-    document
+}
+
+/// The JSON-LD context of the coop's Group: the actor context plus our own context document,
+/// which defines `members` (the term also stays inline for processors that fetch nothing).
+pub fn group_context(settings: &Settings) -> Value {
+    let mut context = actor_context();
+    if let Value::Array(items) = &mut context {
+        items.insert(2, Value::from(super::context::context_url(settings)));
+    }
+    context
+}
+
+fn actor_base(settings: &Settings, actor: &Actor, context: Value) -> ActorBase {
+    let id = &actor.ap_id;
+    ActorBase {
+        context,
+        id: id.clone(),
+        preferred_username: actor.username.clone(),
+        webfinger: format!("{}@{}", actor.username, settings.domain),
+        name: actor
+            .display_name
+            .clone()
+            .unwrap_or_else(|| actor.username.clone()),
+        summary: actor.summary.clone().unwrap_or_default(),
+        url: settings.profile_url(&actor.username),
+        published: format!("{}Z", actor.published.format("%Y-%m-%dT%H:%M:%S")),
+        inbox: format!("{id}/inbox"),
+        outbox: format!("{id}/outbox"),
+        endpoints: ActorEndpoints {
+            shared_inbox: settings.shared_inbox(),
+        },
+        manually_approves_followers: actor.manually_approves_followers,
+        public_key: PublicKey {
+            id: actor.public_key_id.clone(),
+            owner: id.clone(),
+            public_key_pem: actor.public_key_pem.clone(),
+        },
+    }
+}
+
+fn profile_parts(actor: &Actor, facts: &ProfileFacts) -> ProfileParts {
+    let id = &actor.ap_id;
+    ProfileParts {
+        followers: format!("{id}/followers"),
+        following: format!("{id}/following"),
+        featured: format!("{id}/featured"),
+        discoverable: true,
+        indexable: true,
+        attachment: facts
+            .fields
+            .iter()
+            .map(|(name, value)| PropertyValue {
+                kind: PropertyValueType::PropertyValue,
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A member's Person actor, with profile fields (coop, city, role).
+pub fn member_to_person(settings: &Settings, actor: &Actor, facts: &ProfileFacts) -> Person {
+    Person {
+        base: actor_base(settings, actor, actor_context()),
+        kind: PersonType::Person,
+        profile: profile_parts(actor, facts),
+    }
+}
+
+/// The coop's Group actor, linking the collection of its voting members.
+pub fn coop_to_group(settings: &Settings, actor: &Actor, facts: &ProfileFacts) -> Group {
+    Group {
+        base: actor_base(settings, actor, group_context(settings)),
+        kind: GroupType::Group,
+        profile: profile_parts(actor, facts),
+        members: format!("{}/members", actor.ap_id),
+    }
+}
+
+/// The instance actor's Application document.
+pub fn instance_to_application(settings: &Settings, actor: &Actor) -> Application {
+    Application {
+        base: actor_base(settings, actor, actor_context()),
+        kind: ApplicationType::Application,
+    }
+}
+
+/// The document of any of our actors, by its type (our actors are only ever these three;
+/// anything else is shown as a Person, the type Mastodon handles best).
+pub fn local_actor(settings: &Settings, actor: &Actor, facts: &ProfileFacts) -> LocalActorDocument {
+    match actor.actor_type.as_str() {
+        GROUP => LocalActorDocument::Group(coop_to_group(settings, actor, facts)),
+        APPLICATION => LocalActorDocument::Application(instance_to_application(settings, actor)),
+        _ => LocalActorDocument::Person(member_to_person(settings, actor, facts)),
+    }
+}
+
+/// The actor document of one of our actors, as JSON.
+pub fn local_actor_document(settings: &Settings, actor: &Actor, facts: &ProfileFacts) -> Value {
+    super::to_json(&local_actor(settings, actor, facts))
 }
 
 /// A remote actor document, read leniently: only what we use, with its variations.
@@ -124,7 +279,7 @@ pub struct Endpoints {
 }
 
 /// An RSA public key as actors publish it.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicKey {
     pub id: String,

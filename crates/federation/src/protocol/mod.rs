@@ -1,8 +1,18 @@
 //! Wire types: the ActivityStreams JSON we send and accept, kept apart from database rows.
+//!
+//! Every document we send or serve is a serde struct here, built by a converter that sits
+//! next to its type and is named for what it does (`member_to_person`, `coop_to_group`,
+//! `post_to_note`, `follow_activity`, `accept_follow`, ...). Converters take rows and
+//! [`Settings`](crate::Settings) and do no I/O; `outbox` turns their output into queued
+//! activities, `web` serves it. Each document kind has a snapshot in `snapshots/`
+//! (`snapshot_tests.rs`).
 
+pub mod activities;
 pub mod actor;
 pub mod collection;
+pub mod context;
 pub mod discovery;
+pub mod note;
 
 /// The ActivityStreams context every document must carry (Mastodon checks the exact string).
 pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";
@@ -14,6 +24,17 @@ pub fn post_context() -> serde_json::Value {
         AS_CONTEXT,
         { "Hashtag": "as:Hashtag", "sensitive": "as:sensitive", "toot": "http://joinmastodon.org/ns#" }
     ])
+}
+
+/// A document as JSON, for the queue (`outbox::Outgoing::json`) and for responses.
+///
+/// Our wire types are plain structs with string keys and derived `Serialize`, which cannot
+/// fail; `Null` stands in should that ever change, and the snapshot tests would show it.
+pub fn to_json<T: serde::Serialize>(document: &T) -> serde_json::Value {
+    serde_json::to_value(document).unwrap_or_else(|error| {
+        tracing::error!(%error, "a wire document did not serialize");
+        serde_json::Value::Null
+    })
 }
 
 /// The audience of public posts.
@@ -42,3 +63,6 @@ impl<T> OneOrMany<T> {
         slice.iter()
     }
 }
+
+#[cfg(test)]
+mod snapshot_tests;
