@@ -16,6 +16,7 @@ mod federation;
 mod follows;
 mod health;
 mod inbox;
+mod membership;
 mod migrations;
 mod network;
 mod tls;
