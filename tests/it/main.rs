@@ -19,4 +19,5 @@ mod inbox;
 mod membership;
 mod migrations;
 mod network;
+mod samples;
 mod tls;

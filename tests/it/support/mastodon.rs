@@ -43,6 +43,8 @@ struct PeerState {
     http: reqwest::Client,
     /// Signed GETs of the actor: (keyId, verification result).
     signed_fetches: Mutex<Vec<(String, Result<(), String>)>>,
+    /// Further documents served by path (other actors, objects fetched by URL).
+    documents: Mutex<std::collections::HashMap<String, Value>>,
 }
 
 /// A running Mastodon-shaped peer.
@@ -95,11 +97,13 @@ impl MastodonPeer {
             received: Mutex::new(received),
             http: reqwest::Client::new(),
             signed_fetches: Mutex::new(Vec::new()),
+            documents: Mutex::new(std::collections::HashMap::new()),
         });
         let app = axum::Router::new()
             .route("/users/alice", get(actor))
             .route("/users/alice/inbox", post(inbox))
             .route("/inbox", post(inbox))
+            .fallback(document)
             .with_state(state.clone());
         let stop = CancellationToken::new();
         let token = stop.clone();
@@ -148,6 +152,46 @@ impl MastodonPeer {
         format!("{}/users/{}", self.state.base, self.state.username)
     }
 
+    /// The peer's origin, `http://localhost:port`.
+    pub fn base(&self) -> String {
+        self.state.base.clone()
+    }
+
+    /// Serves `document` at the path of its URL `id` (on this peer).
+    pub fn serve(&self, id: &str, document: Value) {
+        let path = reqwest::Url::parse(id).expect("URL").path().to_owned();
+        self.state.documents.lock().unwrap().insert(path, document);
+    }
+
+    /// Serves another actor of this peer (same key pair, key id `<id>#main-key`).
+    pub fn serve_actor(&self, id: &str, kind: &str, name: &str) {
+        let document = json!({
+            "@context": ["https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"],
+            "id": id,
+            "type": kind,
+            "preferredUsername": name,
+            "name": name,
+            "inbox": format!("{id}/inbox"),
+            "outbox": format!("{id}/outbox"),
+            "followers": format!("{id}/followers"),
+            "endpoints": { "sharedInbox": format!("{}/inbox", self.state.base) },
+            "publicKey": { "id": format!("{id}#main-key"), "owner": id, "publicKeyPem": self.state.public_pem },
+        });
+        self.serve(id, document);
+    }
+
+    /// The public key of every actor of this peer, PEM.
+    pub fn public_pem(&self) -> String {
+        self.state.public_pem.clone()
+    }
+
+    /// POSTs `activity` signed as `actor` (one of [`Self::serve_actor`]'s).
+    pub async fn post_as(&self, actor: &str, inbox: &str, activity: &Value) -> (u16, String) {
+        let body = serde_json::to_vec(activity).unwrap();
+        let request = self.signed_post_as(&format!("{actor}#main-key"), inbox, body, None);
+        send(&self.state.http, request).await
+    }
+
     /// The handle, `alice@localhost:port`.
     pub fn domain(&self) -> String {
         format!("localhost:{}", self.port)
@@ -185,6 +229,17 @@ impl MastodonPeer {
 
     /// Builds a signed POST; `date` overrides the Date header (for stale-date tests).
     pub fn signed_post(&self, inbox: &str, body: Vec<u8>, date: Option<String>) -> SignedPost {
+        self.signed_post_as(&format!("{}#main-key", self.actor_id()), inbox, body, date)
+    }
+
+    /// [`Self::signed_post`] with another key id of this peer's key pair.
+    pub fn signed_post_as(
+        &self,
+        key_id: &str,
+        inbox: &str,
+        body: Vec<u8>,
+        date: Option<String>,
+    ) -> SignedPost {
         let url = reqwest::Url::parse(inbox).expect("inbox URL");
         let host = match url.port() {
             Some(port) => format!("{}:{port}", url.host_str().unwrap()),
@@ -204,8 +259,7 @@ impl MastodonPeer {
         let signer = SigningKey::<Sha256>::new((*self.key).clone());
         let signature = STANDARD.encode(signer.sign(signing_string.as_bytes()).to_bytes());
         let header = format!(
-            "keyId=\"{}#main-key\",algorithm=\"rsa-sha256\",headers=\"host date content-type digest (request-target)\",signature=\"{signature}\"",
-            self.actor_id()
+            "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"host date content-type digest (request-target)\",signature=\"{signature}\""
         );
         SignedPost {
             url: inbox.to_owned(),
@@ -323,6 +377,18 @@ async fn actor(State(state): State<Arc<PeerState>>, headers: HeaderMap) -> Respo
         Json(body),
     )
         .into_response()
+}
+
+/// Any other GET: a document a test asked the peer to serve, else 404.
+async fn document(State(state): State<Arc<PeerState>>, OriginalUri(uri): OriginalUri) -> Response {
+    match state.documents.lock().unwrap().get(uri.path()) {
+        Some(document) => (
+            [("content-type", "application/activity+json; charset=utf-8")],
+            Json(document.clone()),
+        )
+            .into_response(),
+        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 async fn inbox(

@@ -86,6 +86,7 @@ impl Handler for PostActivity {
         if !envelope
             .object_type()
             .is_some_and(|t| POST_TYPES.contains(&t))
+            || is_poll_vote(&envelope.object)
         {
             return Ok(None);
         }
@@ -227,6 +228,17 @@ async fn fetch_object(data: &Data, id: &str) -> Result<Value, Error> {
         )));
     }
     Ok(object)
+}
+
+/// A poll vote as Mastodon and GoToSocial send it: a Note with the option's `name`, replying
+/// to the poll, without content. It is a vote, never a post.
+fn is_poll_vote(object: &Value) -> bool {
+    object.get("name").is_some_and(Value::is_string)
+        && object.get("inReplyTo").is_some()
+        && object
+            .get("content")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
 }
 
 /// `attributedTo` may be a string, an object, or an array of either.
