@@ -9,6 +9,7 @@ mod error;
 mod fetch;
 pub mod inbox;
 pub mod local_actors;
+pub mod net_guard;
 pub mod objects;
 pub mod operations;
 pub mod outbox;
