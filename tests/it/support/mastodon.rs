@@ -43,6 +43,8 @@ struct PeerState {
     http: reqwest::Client,
     /// Signed GETs of the actor: (keyId, verification result).
     signed_fetches: Mutex<Vec<(String, Result<(), String>)>>,
+    /// Every GET of the actor, signed or not.
+    actor_gets: std::sync::atomic::AtomicUsize,
 }
 
 /// A running Mastodon-shaped peer.
@@ -95,6 +97,7 @@ impl MastodonPeer {
             received: Mutex::new(received),
             http: reqwest::Client::new(),
             signed_fetches: Mutex::new(Vec::new()),
+            actor_gets: std::sync::atomic::AtomicUsize::new(0),
         });
         let app = axum::Router::new()
             .route("/users/alice", get(actor))
@@ -163,6 +166,18 @@ impl MastodonPeer {
         self.state.signed_fetches.lock().unwrap().clone()
     }
 
+    /// How many times the actor document was fetched.
+    pub fn actor_gets(&self) -> usize {
+        self.state
+            .actor_gets
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The peer's public key, PEM.
+    pub fn public_pem(&self) -> String {
+        self.state.public_pem.clone()
+    }
+
     /// Received activities of one type.
     pub fn received_of_type(&self, kind: &str) -> Vec<Delivery> {
         self.received()
@@ -190,6 +205,21 @@ impl MastodonPeer {
             Some(port) => format!("{}:{port}", url.host_str().unwrap()),
             None => url.host_str().unwrap().to_owned(),
         };
+        let key_id = format!("{}#main-key", self.actor_id());
+        self.signed_post_as(inbox, &host, &key_id, body, date)
+    }
+
+    /// Builds a POST to `inbox` signed with this peer's key for `host` under `key_id`, as a
+    /// server at another address (or an impostor) would.
+    pub fn signed_post_as(
+        &self,
+        inbox: &str,
+        host: &str,
+        key_id: &str,
+        body: Vec<u8>,
+        date: Option<String>,
+    ) -> SignedPost {
+        let url = reqwest::Url::parse(inbox).expect("inbox URL");
         let date = date.unwrap_or_else(|| httpdate::fmt_http_date(std::time::SystemTime::now()));
         let digest = format!("SHA-256={}", STANDARD.encode(Sha256::digest(&body)));
         let content_type = "application/activity+json";
@@ -204,13 +234,12 @@ impl MastodonPeer {
         let signer = SigningKey::<Sha256>::new((*self.key).clone());
         let signature = STANDARD.encode(signer.sign(signing_string.as_bytes()).to_bytes());
         let header = format!(
-            "keyId=\"{}#main-key\",algorithm=\"rsa-sha256\",headers=\"host date content-type digest (request-target)\",signature=\"{signature}\"",
-            self.actor_id()
+            "keyId=\"{key_id}\",algorithm=\"rsa-sha256\",headers=\"host date content-type digest (request-target)\",signature=\"{signature}\""
         );
         SignedPost {
             url: inbox.to_owned(),
             headers: vec![
-                ("host".into(), host),
+                ("host".into(), host.to_owned()),
                 ("date".into(), date),
                 ("content-type".into(), content_type.into()),
                 ("digest".into(), digest),
@@ -288,6 +317,9 @@ pub async fn send(http: &reqwest::Client, request: SignedPost) -> (u16, String) 
 }
 
 async fn actor(State(state): State<Arc<PeerState>>, headers: HeaderMap) -> Response {
+    state
+        .actor_gets
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     // Record how we were fetched: Mastodon in authorized-fetch mode (and GoToSocial always)
     // would refuse an unsigned GET.
     if let Some(signature) = headers.get("signature").and_then(|v| v.to_str().ok()) {
