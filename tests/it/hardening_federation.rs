@@ -151,8 +151,9 @@ backend_tests! {
             ("https://peer.example:6379/inbox", good_shared),
             ("https://user:secret@peer.example/inbox", good_shared),
         ] {
+            // Sent as a reverse proxy forwards it: Host is the instance's domain.
             let request = peer.signed_post_as(&inbox, "coop.example", &key_id, update(inbox_url, shared), None);
-            let (status, body) = send(&coop.http, request).await;
+            let (status, body) = send_with_host(&coop.http, request).await;
             assert_eq!(status, 400, "{inbox_url} {shared}: {body}");
             assert!(body.contains("refused"), "{body}");
         }
@@ -162,7 +163,7 @@ backend_tests! {
         // A proper update still goes through.
         let request = peer.signed_post_as(&inbox, "coop.example", &key_id,
             update("https://peer.example/users/alice/inbox2", good_shared), None);
-        let (status, body) = send(&coop.http, request).await;
+        let (status, body) = send_with_host(&coop.http, request).await;
         assert_eq!(status, 202, "{body}");
         let row = wait_for("the update", DEADLINE, || async {
             let row = coop.query(move |conn| actors::by_ap_id(conn, alice)).await.unwrap();
