@@ -99,7 +99,10 @@ async fn follower_count(coop: &TestInstance) -> i64 {
 
 async fn block(coop: &TestInstance, host: &str) {
     let response = coop
-        .admin(reqwest::Method::PUT, &format!("/api/v1/admin/federation/hosts/{host}"))
+        .admin(
+            reqwest::Method::PUT,
+            &format!("/api/v1/admin/federation/hosts/{host}"),
+        )
         .json(&json!({ "policy": "block", "reason": "test" }))
         .send()
         .await
@@ -317,6 +320,52 @@ backend_tests! {
         assert_eq!(owner.map(|a| a.id), Some(second.id));
         assert!(first_now.public_key_id.starts_with(actors::DISOWNED_KEY), "{}", first_now.public_key_id);
         coop.stop().await;
+    }
+
+    // Item 7: the migration making key ids unique keeps each key with its rightful actor
+    // (the one whose id the key id extends, else the oldest) and disowns the others.
+    async fn the_unique_key_migration_resolves_existing_duplicates(db) {
+        use diesel::connection::SimpleConnection;
+        let mut conn = db.raw_connection();
+        cooperage_db::migrations::run_pending(&mut conn).expect("migrate");
+        conn.batch_execute("DROP INDEX actors_public_key_id").expect("drop index");
+        let rows = [
+            ("https://evil.example/users/x", "https://a.example/users/one#main-key"),
+            ("https://a.example/users/one", "https://a.example/users/one#main-key"),
+            ("https://b.example/u/1", "https://b.example/shared-key"),
+            ("https://b.example/u/2", "https://b.example/shared-key"),
+            ("https://c.example/u/1", "https://c.example/u/1#main-key"),
+        ];
+        for (ap_id, key_id) in rows {
+            let form = actors::ActorForm {
+                ap_id: ap_id.into(), actor_type: "Person".into(), local: false,
+                username: "x".into(), domain: cooperage_db::host_of(ap_id).unwrap(),
+                display_name: None, summary: None, inbox: format!("{ap_id}/inbox"),
+                shared_inbox: None, followers_url: None, public_key_id: key_id.into(),
+                public_key_pem: "pem".into(), manually_approves_followers: false,
+                published: cooperage_db::now(), fetched_at: None,
+            };
+            diesel::insert_into(cooperage_db::schema::actors::table).values(&form).execute(&mut conn).expect("insert");
+        }
+        let dir = if db.url().starts_with("postgres") { "postgres" } else { "sqlite" };
+        let up = std::fs::read_to_string(format!(
+            "{}/migrations/{dir}/2026-12-01-100000_unique_actor_keys/up.sql",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("migration");
+        conn.batch_execute(&up).expect("migration applies over duplicates");
+        for (key, rightful) in [
+            ("https://a.example/users/one#main-key", "https://a.example/users/one"),
+            ("https://b.example/shared-key", "https://b.example/u/1"),
+            ("https://c.example/u/1#main-key", "https://c.example/u/1"),
+        ] {
+            let owner = actors::by_key_id(&mut conn, key).expect("query").map(|a| a.ap_id);
+            assert_eq!(owner.as_deref(), Some(rightful), "{key}");
+        }
+        for ap_id in ["https://evil.example/users/x", "https://b.example/u/2"] {
+            let row = actors::by_ap_id(&mut conn, ap_id).expect("query").expect("row");
+            assert!(row.public_key_id.starts_with(actors::DISOWNED_KEY), "{ap_id}: {}", row.public_key_id);
+        }
     }
 
     // Item 8: POSTs naming a key id nobody serves make at most two fetches in all (actor,

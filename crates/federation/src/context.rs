@@ -307,6 +307,12 @@ struct PolicyVerifier {
 #[async_trait::async_trait]
 impl UrlVerifier for PolicyVerifier {
     async fn verify(&self, url: &url::Url) -> Result<(), ApError> {
+        // activitypub_federation checks scheme, port and IP literals itself; not userinfo.
+        if !self.context.settings().debug && crate::net_guard::check_url(url).is_err() {
+            return Err(ApError::UrlVerificationError(
+                "not a public https URL by domain",
+            ));
+        }
         let host = crate::settings::host_of(url.as_str())
             .ok_or(ApError::UrlVerificationError("URL without host"))?;
         match self.context.host_allowed(&host).await {
@@ -317,6 +323,42 @@ impl UrlVerifier for PolicyVerifier {
             Err(_) => Err(ApError::UrlVerificationError(
                 "federation policy unavailable",
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policies(rows: &[(&str, &str)]) -> HashMap<String, String> {
+        rows.iter()
+            .map(|(h, p)| ((*h).to_owned(), (*p).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_block_covers_subdomains_and_an_allow_only_its_host() {
+        let map = policies(&[
+            ("evil.example", cooperage_db::hosts::BLOCK),
+            ("friend.example", cooperage_db::hosts::ALLOW),
+            ("bad.friend.example", cooperage_db::hosts::BLOCK),
+            ("localhost:4000", cooperage_db::hosts::BLOCK),
+        ]);
+        for (host, expected) in [
+            ("evil.example", Some(Policy::Block)),
+            ("a.evil.example", Some(Policy::Block)),
+            ("a.b.EVIL.example.", Some(Policy::Block)),
+            ("evil.example:8443", Some(Policy::Block)),
+            ("notevil.example", None),
+            ("friend.example", Some(Policy::Allow)),
+            ("sub.friend.example", None),
+            ("x.bad.friend.example", Some(Policy::Block)),
+            ("localhost:4000", Some(Policy::Block)),
+            ("localhost:4001", None),
+            ("example", None),
+        ] {
+            assert_eq!(policy_for(&map, host), expected, "{host}");
         }
     }
 }

@@ -264,7 +264,8 @@ impl<E: std::fmt::Display> From<E> for SendError {
 /// which the claim's exact match does not).
 async fn check_inbox(context: &FederationContext, inbox: &str) -> Result<(), SendError> {
     if !context.settings().debug {
-        crate::net_guard::check_url_str(inbox).map_err(|why| SendError::Refused(why.to_string()))?;
+        crate::net_guard::check_url_str(inbox)
+            .map_err(|why| SendError::Refused(why.to_string()))?;
     }
     let host = crate::settings::host_of(inbox)
         .ok_or_else(|| SendError::Refused("the inbox is not a URL".into()))?;
@@ -322,7 +323,9 @@ async fn read_prefix(response: &mut reqwest::Response, limit: usize) -> String {
     let mut body = Vec::new();
     while body.len() < limit {
         match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())]),
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())])
+            }
             Ok(None) | Err(_) => break,
         }
     }

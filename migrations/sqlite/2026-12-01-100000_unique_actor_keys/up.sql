@@ -4,9 +4,10 @@
 -- (`<actor>#main-key`, `<actor>/main-key`), else with the oldest row; the others get a
 -- placeholder no request can name, and their real key when they are next fetched.
 UPDATE actors SET public_key_id = 'urn:cooperage:duplicate-key:' || id
-WHERE EXISTS (SELECT 1 FROM actors other
-              WHERE other.public_key_id = actors.public_key_id AND other.id <> actors.id)
-  AND substr(public_key_id, 1, length(ap_id)) <> ap_id;
+WHERE substr(public_key_id, 1, length(ap_id)) <> ap_id
+  AND EXISTS (SELECT 1 FROM actors other
+              WHERE other.public_key_id = actors.public_key_id AND other.id <> actors.id
+                AND substr(other.public_key_id, 1, length(other.ap_id)) = other.ap_id);
 UPDATE actors SET public_key_id = 'urn:cooperage:duplicate-key:' || id
 WHERE EXISTS (SELECT 1 FROM actors other
               WHERE other.public_key_id = actors.public_key_id AND other.id < actors.id);

@@ -161,7 +161,10 @@ impl SignerCache {
     /// Drops the fetch lock of `key_id` once nobody holds or awaits it.
     fn end_flight(&self, key_id: &str) {
         let mut map = self.in_flight.lock().expect("fetches in flight");
-        if map.get(key_id).is_some_and(|lock| Arc::strong_count(lock) == 1) {
+        if map
+            .get(key_id)
+            .is_some_and(|lock| Arc::strong_count(lock) == 1)
+        {
             map.remove(key_id);
         }
     }

@@ -154,7 +154,10 @@ fn check_url_shapes(actor: &RemoteActor) -> Result<(), Error> {
 
 /// Outside debug mode, every URL of a fetched actor must have the production shape (whatever
 /// its id) and be on a host the policy allows.
-async fn check_urls_against(actor: &RemoteActor, data: &Data<FederationContext>) -> Result<(), Error> {
+async fn check_urls_against(
+    actor: &RemoteActor,
+    data: &Data<FederationContext>,
+) -> Result<(), Error> {
     if data.settings().debug {
         return Ok(());
     }
