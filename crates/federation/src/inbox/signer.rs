@@ -247,6 +247,10 @@ async fn load(data: &Data, key_id: &str, refetch: bool) -> Result<(Arc<Signer>, 
     // The key must be the actor's own and on the actor's host: a key id on another host
     // would let a blocked host sign with a name the policy does not catch.
     if actor.public_key_id != key_id || host_of(key_id) != host_of(&actor.ap_id) {
+        if fetched {
+            // Fetching it again would give the same answer: not for a while.
+            data.signers().mark_unresolvable(key_id);
+        }
         return Err(Error::Unauthorized(format!(
             "{} does not own key {key_id}",
             actor.ap_id
