@@ -103,7 +103,8 @@ async fn inbox_throughput(
         .await;
     let key = Arc::new(PrivateKey::from_pem(&pem).expect("key"));
     let public = PublicKey::from_pem(&coop.public_key_pem).expect("public key");
-    let inbox = format!("http://{}/inbox", receiver.instance.addr());
+    // Addressed by its domain: a signed `host` must name the receiver's domain.
+    let inbox = format!("http://{}/inbox", receiver.domain);
     let filler = "Wir suchen Mitstreiter*innen für ein Projekt. ".repeat(30);
 
     let started = Instant::now();

@@ -211,7 +211,11 @@ backend_tests! {
         let (status, body) = deliver(&coop, &peer, &accept).await;
         assert_eq!(status, 202, "{body}");
 
-        // A profile Update (the source's damaged key replaced by the peer's own).
+        // A profile Update. The source's key is damaged: refused, not stored.
+        let damaged = sample(&peer, "mastodon/update_person.json");
+        let (status, body) = deliver(&coop, &peer, &damaged).await;
+        assert_eq!(status, 400, "{body}");
+        // With the peer's own key in its place, applied.
         let mut update = sample(&peer, "mastodon/update_person.json");
         update["object"]["publicKey"]["publicKeyPem"] = json!(peer.public_pem());
         let actor = update["actor"].as_str().unwrap().to_owned();

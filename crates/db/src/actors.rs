@@ -11,6 +11,9 @@ pub const GROUP: &str = "Group";
 pub const PERSON: &str = "Person";
 pub const APPLICATION: &str = "Application";
 
+/// Prefix of the placeholder key id of an actor whose key id another actor took over.
+pub const DISOWNED_KEY: &str = "urn:cooperage:duplicate-key:";
+
 /// One actor as stored.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = actors)]
@@ -62,7 +65,22 @@ pub struct ActorForm {
 }
 
 /// Inserts a new actor, or updates the one with the same `ap_id` (a refetched remote actor).
+///
+/// A key id belongs to one actor (UNIQUE): if another row holds this key id, the actor stored
+/// now is believed (its document was read last; the federation layer only stores keys on the
+/// actor's own host) and the other row gets a placeholder no request can name, until it is
+/// fetched again.
 pub fn upsert(conn: &mut AnyConnection, form: &ActorForm) -> Result<Actor, DbError> {
+    let holders: Vec<i64> = actors::table
+        .filter(actors::public_key_id.eq(&form.public_key_id))
+        .filter(actors::ap_id.ne(&form.ap_id))
+        .select(actors::id)
+        .load(conn)?;
+    for holder in holders {
+        diesel::update(actors::table.find(holder))
+            .set(actors::public_key_id.eq(format!("{DISOWNED_KEY}{holder}")))
+            .execute(conn)?;
+    }
     // One INSERT … ON CONFLICT DO UPDATE: two requests learning of the same actor at once
     // (an inbox and a fetch) must not fail on the UNIQUE id. Typed per backend, since
     // ON CONFLICT does not compile through the two-backend connection.
@@ -116,7 +134,8 @@ pub fn local_by_username(
         .optional()?)
 }
 
-/// The actor whose key has this id (`…#main-key`, `…/main-key`).
+/// The actor whose key has this id (`…#main-key`, `…/main-key`); key ids are unique and
+/// indexed.
 pub fn by_key_id(conn: &mut AnyConnection, key_id: &str) -> Result<Option<Actor>, DbError> {
     Ok(actors::table
         .filter(actors::public_key_id.eq(key_id))

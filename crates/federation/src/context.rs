@@ -6,7 +6,6 @@ use std::sync::{Arc, Mutex};
 
 use activitypub_federation::config::{FederationConfig, UrlVerifier};
 use activitypub_federation::error::Error as ApError;
-use activitypub_federation::resolver::ValidatingDnsResolver;
 use cooperage_db::Database;
 use tokio::sync::Notify;
 
@@ -188,7 +187,7 @@ impl FederationContext {
             cache
                 .loaded_at
                 .filter(|at| at.elapsed() < POLICY_TTL)
-                .map(|_| cache.policies.get(host).cloned())
+                .map(|_| policy_for(&cache.policies, host))
         };
         let policy = match fresh {
             Some(policy) => policy,
@@ -197,13 +196,13 @@ impl FederationContext {
                 let mut cache = self.inner.policies.write().expect("policy cache");
                 cache.policies = rows.into_iter().collect();
                 cache.loaded_at = Some(std::time::Instant::now());
-                cache.policies.get(host).cloned()
+                policy_for(&cache.policies, host)
             }
         };
-        Ok(match policy.as_deref() {
-            Some(cooperage_db::hosts::BLOCK) => false,
-            Some(cooperage_db::hosts::ALLOW) => true,
-            _ => !self.settings().allowlist_only,
+        Ok(match policy {
+            Some(Policy::Block) => false,
+            Some(Policy::Allow) => true,
+            None => !self.settings().allowlist_only,
         })
     }
 
@@ -229,14 +228,60 @@ impl FederationContext {
 /// How long the in-memory copy of host policies is trusted.
 const POLICY_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Policy {
+    Block,
+    Allow,
+}
+
+/// The policy that applies to `host`: a block of `evil.example` also covers
+/// `a.evil.example` (a blocked admin can mint subdomains at will), and wins over any allow.
+/// An allow covers only the host itself (allowing a host vouches for nobody else on it).
+/// The port, if any, is ignored when matching parents (`localhost:1234` in debug mode).
+fn policy_for(policies: &HashMap<String, String>, host: &str) -> Option<Policy> {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') => (name, Some(port)),
+        _ => (host.as_str(), None),
+    };
+    let mut suffix = name;
+    loop {
+        let candidates = [
+            Some(suffix.to_owned()),
+            port.map(|port| format!("{suffix}:{port}")),
+        ];
+        for candidate in candidates.into_iter().flatten() {
+            if policies.get(&candidate).map(String::as_str) == Some(cooperage_db::hosts::BLOCK) {
+                return Some(Policy::Block);
+            }
+        }
+        match suffix.split_once('.') {
+            Some((_, parent)) if !parent.is_empty() => suffix = parent,
+            _ => break,
+        }
+    }
+    match policies.get(&host).map(String::as_str) {
+        Some(cooperage_db::hosts::ALLOW) => Some(Policy::Allow),
+        _ => None,
+    }
+}
+
 #[derive(Default)]
 struct PolicyCache {
     loaded_at: Option<std::time::Instant>,
     policies: HashMap<String, String>,
 }
 
+/// The one HTTP client of the instance. Outside debug mode every connection it opens passes
+/// [`crate::net_guard`]: a connector layer refuses IP literals, plain http and explicit ports,
+/// and the resolver keeps only public addresses (also against DNS rebinding).
 fn http_client(settings: &Settings) -> Result<reqwest::Client, SetupError> {
-    reqwest::Client::builder()
+    let enforce = !settings.debug;
+    let mut builder = reqwest::Client::builder();
+    if enforce {
+        builder = builder.connector_layer(crate::net_guard::ConnectGuard);
+    }
+    builder
         .user_agent(format!(
             "cooperage/{} (+{})",
             settings.software_version,
@@ -247,7 +292,7 @@ fn http_client(settings: &Settings) -> Result<reqwest::Client, SetupError> {
         .timeout(settings.delivery.request_timeout)
         .connect_timeout(settings.delivery.request_timeout)
         .pool_max_idle_per_host(settings.delivery.per_host_concurrency.max(1) * 2)
-        .dns_resolver(ValidatingDnsResolver::new(Vec::new(), !settings.debug))
+        .dns_resolver(crate::net_guard::GuardedResolver { enforce })
         .build()
         .map_err(|e| SetupError::Client(e.to_string()))
 }
@@ -262,6 +307,12 @@ struct PolicyVerifier {
 #[async_trait::async_trait]
 impl UrlVerifier for PolicyVerifier {
     async fn verify(&self, url: &url::Url) -> Result<(), ApError> {
+        // activitypub_federation checks scheme, port and IP literals itself; not userinfo.
+        if !self.context.settings().debug && crate::net_guard::check_url(url).is_err() {
+            return Err(ApError::UrlVerificationError(
+                "not a public https URL by domain",
+            ));
+        }
         let host = crate::settings::host_of(url.as_str())
             .ok_or(ApError::UrlVerificationError("URL without host"))?;
         match self.context.host_allowed(&host).await {
@@ -272,6 +323,42 @@ impl UrlVerifier for PolicyVerifier {
             Err(_) => Err(ApError::UrlVerificationError(
                 "federation policy unavailable",
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policies(rows: &[(&str, &str)]) -> HashMap<String, String> {
+        rows.iter()
+            .map(|(h, p)| ((*h).to_owned(), (*p).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_block_covers_subdomains_and_an_allow_only_its_host() {
+        let map = policies(&[
+            ("evil.example", cooperage_db::hosts::BLOCK),
+            ("friend.example", cooperage_db::hosts::ALLOW),
+            ("bad.friend.example", cooperage_db::hosts::BLOCK),
+            ("localhost:4000", cooperage_db::hosts::BLOCK),
+        ]);
+        for (host, expected) in [
+            ("evil.example", Some(Policy::Block)),
+            ("a.evil.example", Some(Policy::Block)),
+            ("a.b.EVIL.example.", Some(Policy::Block)),
+            ("evil.example:8443", Some(Policy::Block)),
+            ("notevil.example", None),
+            ("friend.example", Some(Policy::Allow)),
+            ("sub.friend.example", None),
+            ("x.bad.friend.example", Some(Policy::Block)),
+            ("localhost:4000", Some(Policy::Block)),
+            ("localhost:4001", None),
+            ("example", None),
+        ] {
+            assert_eq!(policy_for(&map, host), expected, "{host}");
         }
     }
 }

@@ -28,6 +28,9 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Longest response body kept in the log of a failed delivery.
 const MAX_LOGGED_BODY: usize = 300;
+/// Most bytes read of a failed delivery's response (for the log): a peer answering with an
+/// endless body must not fill our memory.
+const MAX_READ_BODY: usize = 512;
 
 /// Starts the worker on `tracker`; it stops claiming when `shutdown` is cancelled and lets
 /// in-flight sends finish.
@@ -182,7 +185,14 @@ async fn deliver(context: &FederationContext, token: &str, delivery: Claimed) {
                 error: format!("HTTP {status}: {}", snippet(&body)),
             }
         }
-        Err(error) if !given_up => {
+        Err(SendError::Refused(reason)) => {
+            tracing::warn!(%reason, "delivery refused: the inbox may not be connected to");
+            Outcome::Failed {
+                status: None,
+                error: format!("refused: {reason}"),
+            }
+        }
+        Err(SendError::Failed(error)) if !given_up => {
             tracing::info!(%error, "delivery failed; will retry");
             Outcome::Retry {
                 status: None,
@@ -190,7 +200,7 @@ async fn deliver(context: &FederationContext, token: &str, delivery: Claimed) {
                 next_attempt_at: next_attempt(settings, delivery.attempts, None),
             }
         }
-        Err(error) => {
+        Err(SendError::Failed(error)) => {
             tracing::warn!(%error, "delivery given up");
             Outcome::Failed {
                 status: None,
@@ -235,32 +245,60 @@ struct Response {
     body: String,
 }
 
-async fn send(context: &FederationContext, delivery: &Claimed) -> Result<Response, String> {
+/// Why a delivery was not answered.
+enum SendError {
+    /// We will not send to this inbox (not a public https URL, or a blocked host): for good.
+    Refused(String),
+    /// Anything else (network, signing): worth another try.
+    Failed(String),
+}
+
+impl<E: std::fmt::Display> From<E> for SendError {
+    fn from(error: E) -> Self {
+        SendError::Failed(error.to_string())
+    }
+}
+
+/// Checks, before each request, that the inbox may be connected to: the row may predate the
+/// checks made when actors are stored, or name a host blocked since (blocks cover subdomains,
+/// which the claim's exact match does not).
+async fn check_inbox(context: &FederationContext, inbox: &str) -> Result<(), SendError> {
+    if !context.settings().debug {
+        crate::net_guard::check_url_str(inbox)
+            .map_err(|why| SendError::Refused(why.to_string()))?;
+    }
+    let host = crate::settings::host_of(inbox)
+        .ok_or_else(|| SendError::Refused("the inbox is not a URL".into()))?;
+    if !context.host_allowed(&host).await? {
+        return Err(SendError::Refused(format!(
+            "{host} is blocked by federation policy"
+        )));
+    }
+    Ok(())
+}
+
+async fn send(context: &FederationContext, delivery: &Claimed) -> Result<Response, SendError> {
+    check_inbox(context, &delivery.inbox).await?;
     let author = context
         .db()
         .run({
             let id = delivery.actor_id;
             move |conn| cooperage_db::actors::by_id(conn, id)
         })
-        .await
-        .map_err(|e| e.to_string())?;
-    let key = context
-        .signing_key(delivery.actor_id)
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
+    let key = context.signing_key(delivery.actor_id).await?;
     let mut request = http::Request::post(&delivery.inbox)
         .header(http::header::CONTENT_TYPE, ACTIVITY_JSON)
         .header(http::header::ACCEPT, ACTIVITY_JSON)
         .body(delivery.payload.clone().into_bytes())
-        .map_err(|e| format!("bad inbox URL: {e}"))?;
-    signatures::sign_cavage(&mut request, &author.public_key_id, &key, SystemTime::now())
-        .map_err(|e| e.to_string())?;
-    let request = reqwest::Request::try_from(request).map_err(|e| e.to_string())?;
-    let response = context
+        .map_err(|e| SendError::Refused(format!("bad inbox URL: {e}")))?;
+    signatures::sign_cavage(&mut request, &author.public_key_id, &key, SystemTime::now())?;
+    let request = reqwest::Request::try_from(request)?;
+    let mut response = context
         .client()
         .execute(request)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| SendError::Failed(error_chain(&e)))?;
     let status = response.status().as_u16();
     let retry_after = response
         .headers()
@@ -270,13 +308,40 @@ async fn send(context: &FederationContext, delivery: &Claimed) -> Result<Respons
     let body = if (200..300).contains(&status) {
         String::new()
     } else {
-        response.text().await.unwrap_or_default()
+        read_prefix(&mut response, MAX_READ_BODY).await
     };
     Ok(Response {
         status,
         retry_after,
         body,
     })
+}
+
+/// The first `limit` bytes (about) of a response body, read chunk by chunk; the rest is never
+/// read (the connection is dropped with the response).
+async fn read_prefix(response: &mut reqwest::Response, limit: usize) -> String {
+    let mut body = Vec::new();
+    while body.len() < limit {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk[..chunk.len().min(limit - body.len())])
+            }
+            Ok(None) | Err(_) => break,
+        }
+    }
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+/// An error with its causes: reqwest's own message hides why a connection was refused.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// 401 (the receiver may not have our key yet), 408, 429 and 5xx are worth another try.

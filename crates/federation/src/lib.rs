@@ -11,6 +11,7 @@ pub mod inbox;
 mod instance;
 pub mod local_actors;
 pub mod membership;
+pub mod net_guard;
 pub mod objects;
 pub mod outbox;
 pub mod protocol;

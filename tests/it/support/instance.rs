@@ -52,13 +52,30 @@ impl TestInstance {
         Self::start_with(config, listener).await
     }
 
+    /// Starts an instance in production mode: domain `coop.example`, federation debug off, so
+    /// only public https peers may be reached (it is still served on loopback for the test).
+    pub async fn start_production(db: &TestDb) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+        let port = listener.local_addr().expect("local addr").port();
+        let mut config = Self::config(db, port);
+        config.instance.domain = InstanceDomain::parse("coop.example").expect("domain");
+        config.federation.debug = cooperage::config::FederationDebug::Off;
+        Self::start_with(config, listener).await
+    }
+
     /// Starts an instance with a config the test adjusted, on a bound listener.
     pub async fn start_with(config: Config, listener: TcpListener) -> Self {
         let domain = config.instance.domain.to_string();
         let instance = Instance::start_on(config.clone(), listener)
             .await
             .expect("instance starts");
-        let base = format!("http://{}", instance.addr());
+        // Addressed by its domain in debug mode, as peers address it: a signature covers the
+        // host it was made for, which must be the instance's domain.
+        let base = if domain.starts_with("localhost:") {
+            format!("http://localhost:{}", instance.addr().port())
+        } else {
+            format!("http://{}", instance.addr())
+        };
         Self {
             instance,
             base,

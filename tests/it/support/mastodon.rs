@@ -45,6 +45,8 @@ struct PeerState {
     signed_fetches: Mutex<Vec<(String, Result<(), String>)>>,
     /// Further documents served by path (other actors, objects fetched by URL).
     documents: Mutex<std::collections::HashMap<String, Value>>,
+    /// Every GET of the actor, signed or not.
+    actor_gets: std::sync::atomic::AtomicUsize,
 }
 
 /// A running Mastodon-shaped peer.
@@ -98,6 +100,7 @@ impl MastodonPeer {
             http: reqwest::Client::new(),
             signed_fetches: Mutex::new(Vec::new()),
             documents: Mutex::new(std::collections::HashMap::new()),
+            actor_gets: std::sync::atomic::AtomicUsize::new(0),
         });
         let app = axum::Router::new()
             .route("/users/alice", get(actor))
@@ -180,15 +183,15 @@ impl MastodonPeer {
         self.serve(id, document);
     }
 
-    /// The public key of every actor of this peer, PEM.
-    pub fn public_pem(&self) -> String {
-        self.state.public_pem.clone()
-    }
-
     /// POSTs `activity` signed as `actor` (one of [`Self::serve_actor`]'s).
     pub async fn post_as(&self, actor: &str, inbox: &str, activity: &Value) -> (u16, String) {
         let body = serde_json::to_vec(activity).unwrap();
-        let request = self.signed_post_as(&format!("{actor}#main-key"), inbox, body, None);
+        let url = reqwest::Url::parse(inbox).expect("inbox URL");
+        let host = match url.port() {
+            Some(port) => format!("{}:{port}", url.host_str().unwrap()),
+            None => url.host_str().unwrap().to_owned(),
+        };
+        let request = self.signed_post_as(inbox, &host, &format!("{actor}#main-key"), body, None);
         send(&self.state.http, request).await
     }
 
@@ -205,6 +208,18 @@ impl MastodonPeer {
     /// Signed GETs of the actor so far: (keyId, verification result).
     pub fn signed_fetches(&self) -> Vec<(String, Result<(), String>)> {
         self.state.signed_fetches.lock().unwrap().clone()
+    }
+
+    /// How many times the actor document was fetched.
+    pub fn actor_gets(&self) -> usize {
+        self.state
+            .actor_gets
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The peer's public key, PEM.
+    pub fn public_pem(&self) -> String {
+        self.state.public_pem.clone()
     }
 
     /// Received activities of one type.
@@ -229,22 +244,26 @@ impl MastodonPeer {
 
     /// Builds a signed POST; `date` overrides the Date header (for stale-date tests).
     pub fn signed_post(&self, inbox: &str, body: Vec<u8>, date: Option<String>) -> SignedPost {
-        self.signed_post_as(&format!("{}#main-key", self.actor_id()), inbox, body, date)
-    }
-
-    /// [`Self::signed_post`] with another key id of this peer's key pair.
-    pub fn signed_post_as(
-        &self,
-        key_id: &str,
-        inbox: &str,
-        body: Vec<u8>,
-        date: Option<String>,
-    ) -> SignedPost {
         let url = reqwest::Url::parse(inbox).expect("inbox URL");
         let host = match url.port() {
             Some(port) => format!("{}:{port}", url.host_str().unwrap()),
             None => url.host_str().unwrap().to_owned(),
         };
+        let key_id = format!("{}#main-key", self.actor_id());
+        self.signed_post_as(inbox, &host, &key_id, body, date)
+    }
+
+    /// Builds a POST to `inbox` signed with this peer's key for `host` under `key_id`, as a
+    /// server at another address (or an impostor) would.
+    pub fn signed_post_as(
+        &self,
+        inbox: &str,
+        host: &str,
+        key_id: &str,
+        body: Vec<u8>,
+        date: Option<String>,
+    ) -> SignedPost {
+        let url = reqwest::Url::parse(inbox).expect("inbox URL");
         let date = date.unwrap_or_else(|| httpdate::fmt_http_date(std::time::SystemTime::now()));
         let digest = format!("SHA-256={}", STANDARD.encode(Sha256::digest(&body)));
         let content_type = "application/activity+json";
@@ -264,7 +283,7 @@ impl MastodonPeer {
         SignedPost {
             url: inbox.to_owned(),
             headers: vec![
-                ("host".into(), host),
+                ("host".into(), host.to_owned()),
                 ("date".into(), date),
                 ("content-type".into(), content_type.into()),
                 ("digest".into(), digest),
@@ -342,6 +361,9 @@ pub async fn send(http: &reqwest::Client, request: SignedPost) -> (u16, String) 
 }
 
 async fn actor(State(state): State<Arc<PeerState>>, headers: HeaderMap) -> Response {
+    state
+        .actor_gets
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     // Record how we were fetched: Mastodon in authorized-fetch mode (and GoToSocial always)
     // would refuse an unsigned GET.
     if let Some(signature) = headers.get("signature").and_then(|v| v.to_str().ok()) {

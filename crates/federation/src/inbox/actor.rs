@@ -22,7 +22,10 @@ impl Handler for ActorUpdate {
         }
         let remote = serde_json::from_value(incoming.envelope.object.clone())
             .map_err(|e| Error::BadRequest(format!("not an actor document: {e}")))?;
-        let form = remote_actor_form(&remote)?;
+        let form = remote_actor_form(&remote, incoming.settings.debug)?;
+        // A key we could not read would lock the actor out of its next request.
+        crate::signatures::PublicKey::from_pem(&form.public_key_pem)
+            .map_err(|e| Error::BadRequest(format!("the actor's new key cannot be read: {e}")))?;
         Ok(Some(Self {
             group: incoming.signer.actor_type == actors::GROUP,
             form,

@@ -56,6 +56,8 @@ pub async fn receive(data: &Data, request: IncomingRequest<'_>) -> Result<Receiv
         return Err(Error::BadRequest("activity too large".into()));
     }
     let settings = data.settings();
+    // Our configured domain, not the request's Host header: a signature made for another
+    // server must not verify here (RFC 9421 `@authority`, draft-cavage `host`).
     let parts = RequestParts {
         method: request.method,
         scheme: settings.scheme(),
@@ -80,6 +82,14 @@ pub async fn receive(data: &Data, request: IncomingRequest<'_>) -> Result<Receiv
     let envelope = Envelope::parse(&json)?;
 
     let signer = signer::verified_signer(data, &signature, request.body, now).await?;
+    // The policy applies to the signer's own host too, whatever host its key names.
+    let actor_host = host_of(&signer.ap_id)
+        .ok_or_else(|| Error::Unauthorized("the signer's id is not a URL".into()))?;
+    if actor_host != key_host && !data.host_allowed(&actor_host).await? {
+        return Err(Error::Forbidden(format!(
+            "{actor_host} is blocked by this instance"
+        )));
+    }
     if signer.ap_id != envelope.actor {
         return Err(Error::Unauthorized(format!(
             "signed by {} but the activity's actor is {}",

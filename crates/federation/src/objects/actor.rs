@@ -81,7 +81,8 @@ impl Object for ApubActor {
     async fn from_json(json: Self::Kind, data: &Data<Self::DataType>) -> Result<Self, Error> {
         let actor: RemoteActor = serde_json::from_value(json)
             .map_err(|e| Error::BadRequest(format!("not an actor document: {e}")))?;
-        let form = remote_actor_form(&actor)?;
+        let form = remote_actor_form(&actor, data.settings().debug)?;
+        check_urls_against(&actor, data).await?;
         let row = data
             .db()
             .run(move |conn| actors::upsert(conn, &form))
@@ -114,11 +115,79 @@ impl ApActor for ApubActor {
     }
 }
 
-/// The row for a fetched remote actor, with text bounded and HTML sanitized.
-pub fn remote_actor_form(actor: &RemoteActor) -> Result<ActorForm, Error> {
+/// Every URL of a remote actor document that we may later connect to, by field name.
+fn connected_urls(actor: &RemoteActor) -> Vec<(&'static str, &str)> {
+    let mut urls = vec![("id", actor.id.as_str()), ("inbox", actor.inbox.as_str())];
+    let optional = [
+        ("sharedInbox", actor.shared_inbox()),
+        ("followers", actor.followers.as_ref()),
+        ("outbox", actor.outbox.as_ref()),
+        ("members", actor.members.as_ref()),
+    ];
+    urls.extend(
+        optional
+            .into_iter()
+            .filter_map(|(field, url)| Some((field, url?.as_str()))),
+    );
+    if let Some(key) = actor.main_key() {
+        urls.push(("publicKey.id", key.id.as_str()));
+    }
+    urls
+}
+
+/// Refuses an actor whose URLs we would not connect to (SSRF through delivery: an inbox on
+/// `http://127.0.0.1:6379/` or `https://169.254.169.254/`).
+///
+/// Outside debug mode every URL is checked. In debug mode (peers on
+/// `http://localhost:<port>`), an actor whose id has the production shape still gets every
+/// URL checked for it. The delivery worker checks again before sending.
+fn check_url_shapes(actor: &RemoteActor, debug: bool) -> Result<(), Error> {
+    if debug && crate::net_guard::check_url(&actor.id).is_err() {
+        return Ok(());
+    }
+    for (field, url) in connected_urls(actor) {
+        crate::net_guard::check_url_str(url)
+            .map_err(|why| Error::BadRequest(format!("actor's {field} {url} refused: {why}")))?;
+    }
+    Ok(())
+}
+
+/// Outside debug mode, every URL of a fetched actor must have the production shape (whatever
+/// its id) and be on a host the policy allows.
+async fn check_urls_against(
+    actor: &RemoteActor,
+    data: &Data<FederationContext>,
+) -> Result<(), Error> {
+    if data.settings().debug {
+        return Ok(());
+    }
+    for (field, url) in connected_urls(actor) {
+        crate::net_guard::check_url_str(url)
+            .map_err(|why| Error::BadRequest(format!("actor's {field} {url} refused: {why}")))?;
+        let host = crate::settings::host_of(url)
+            .ok_or_else(|| Error::BadRequest(format!("actor's {field} has no host")))?;
+        if !data.host_allowed(&host).await? {
+            return Err(Error::Forbidden(format!(
+                "actor's {field} is on {host}, blocked by this instance"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The row for a fetched (or updated) remote actor, with text bounded, HTML sanitized, and
+/// the URLs we will connect to checked.
+pub fn remote_actor_form(actor: &RemoteActor, debug: bool) -> Result<ActorForm, Error> {
     let key = actor
         .main_key()
         .ok_or_else(|| Error::BadRequest("actor has no key it owns".into()))?;
+    // A key named on another host would escape the policy checked on the key's host.
+    if crate::settings::host_of(&key.id) != crate::settings::host_of(actor.id.as_str()) {
+        return Err(Error::BadRequest(
+            "the actor's key is not on the actor's host".into(),
+        ));
+    }
+    check_url_shapes(actor, debug)?;
     let domain = crate::settings::host_of(actor.id.as_str())
         .ok_or_else(|| Error::BadRequest("actor id has no host".into()))?;
     let now = cooperage_db::now();

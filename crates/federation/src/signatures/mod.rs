@@ -69,7 +69,8 @@ pub struct RequestParts<'a> {
     pub method: &'a Method,
     /// `https` or `http`: how the sender addressed us.
     pub scheme: &'a str,
-    /// Host and optional port the sender addressed, e.g. `coop.example`.
+    /// Host and optional port the sender addressed, e.g. `coop.example`. A server passes the
+    /// domain it is configured with: that is what a signed `host` must name.
     pub authority: &'a str,
     /// The request target as received, e.g. `/users/alice/inbox?page=1`.
     pub path_and_query: &'a str,
@@ -111,8 +112,13 @@ impl<'a> RequestParts<'a> {
     }
 
     /// The values of header `name`, each trimmed, joined with `, ` (how both specifications
-    /// combine repeated fields). `host` falls back to the authority: HTTP/2 has no Host header.
+    /// combine repeated fields). `host` is always the authority, never the Host header: the
+    /// inbox passes its configured domain, so a request signed for another server (replayed
+    /// here with its Host header) does not verify; and HTTP/2 has no Host header anyway.
     fn header(&self, name: &str) -> Option<Vec<u8>> {
+        if name == "host" {
+            return Some(self.authority.as_bytes().to_vec());
+        }
         let mut joined: Option<Vec<u8>> = None;
         for value in self.headers.get_all(name) {
             let out = joined.get_or_insert_with(Vec::new);
@@ -120,9 +126,6 @@ impl<'a> RequestParts<'a> {
                 out.extend_from_slice(b", ");
             }
             out.extend_from_slice(value.as_bytes().trim_ascii());
-        }
-        if joined.is_none() && name == "host" {
-            return Some(self.authority.as_bytes().to_vec());
         }
         joined
     }

@@ -240,6 +240,32 @@ fn tampered_signed_header_is_a_mismatch() {
     assert!(matches!(verify(&request), Err(SignatureError::Mismatch)));
 }
 
+// A request signed for another server, replayed here with its own Host header: the signed
+// `host` is compared with the authority the server is configured with, not the header.
+#[test]
+fn a_request_signed_for_another_host_does_not_verify_here() {
+    for sign in [sign_cavage, sign_rfc9421] {
+        let mut request = post("https://other.example/users/alice/inbox", ACTIVITY);
+        sign(&mut request, KEY_ID, private_key(), at(0)).unwrap();
+        let replayed = received(&request);
+        let verify_at = |authority: &str| {
+            let parts = RequestParts {
+                method: replayed.method(),
+                scheme: "https",
+                authority,
+                path_and_query: "/users/alice/inbox",
+                headers: replayed.headers(),
+            };
+            parse_signature(&parts)?.verify(public_key(), replayed.body(), at(30))
+        };
+        assert!(matches!(
+            verify_at("coop.example"),
+            Err(SignatureError::Mismatch)
+        ));
+        verify_at("other.example").expect("valid where it was meant to go");
+    }
+}
+
 #[test]
 fn wrong_key_is_a_mismatch() {
     for sign in [sign_cavage, sign_rfc9421] {
