@@ -19,6 +19,7 @@ pub mod migrations;
 pub mod posts;
 pub mod received;
 pub mod schema;
+pub mod skills;
 mod target;
 
 pub use connection::{AnyConnection, Database, PoolOptions};

@@ -199,6 +199,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    skill_listings (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        actor_id -> BigInt,
+        coop_actor_id -> Nullable<BigInt>,
+        local -> Bool,
+        label -> Text,
+        tags -> Text,
+        level -> Text,
+        description -> Text,
+        hours_per_week -> Integer,
+        available_from -> Nullable<Text>,
+        available_until -> Nullable<Text>,
+        work_mode -> Text,
+        region -> Text,
+        visibility -> Text,
+        search_text -> Text,
+        published -> Timestamp,
+        updated -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(skill_listings -> actors (actor_id));
 diesel::joinable!(outgoing_activities -> actors (actor_id));
 diesel::joinable!(members -> actors (actor_id));
 diesel::joinable!(sessions -> members (member_id));
@@ -219,5 +243,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     coop_groups,
     coop_group_members,
-    remote_memberships
+    remote_memberships,
+    skill_listings
 );
