@@ -48,6 +48,14 @@ backend_tests! {
             .await
             .unwrap();
         let group_id = group["id"].as_i64().unwrap();
+        let listing = json!({ "skill": "Rust", "level": "expert", "hours_per_week": 10, "visibility": "coop" });
+        let mut listings = Vec::new();
+        for cookie in [&cookies[1], &cookies[2]] {
+            let made: Value = coop.http.post(format!("{}/api/v1/skills", coop.base)).header("cookie", cookie.as_str())
+                .json(&listing).send().await.unwrap().json().await.unwrap();
+            listings.push(made["id"].as_i64().expect("listing id"));
+        }
+        let (max_listing, ana_listing) = (listings[0], listings[1]);
 
         // (method, path, body, expected status for: anonymous, candidate, member, admin, remote)
         let matrix: Vec<(Method, String, Option<Value>, [u16; 5])> = vec![
@@ -61,6 +69,13 @@ backend_tests! {
             (Method::GET, "/api/v1/members/candidates-ready".into(), None, [401, 403, 403, 200, 401]),
             (Method::POST, "/api/v1/members/max/password-reset".into(), None, [401, 403, 403, 200, 401]),
             (Method::POST, "/api/v1/invitations".into(), Some(json!({ "role": "member" })), [401, 403, 403, 201, 401]),
+            (Method::GET, "/api/v1/skills".into(), None, [401, 200, 200, 200, 401]),
+            // Candidates (freelancers on their way in) publish listings too.
+            (Method::POST, "/api/v1/skills".into(), Some(listing.clone()), [401, 201, 201, 201, 401]),
+            (Method::GET, format!("/api/v1/skills/{max_listing}"), None, [401, 200, 200, 200, 401]),
+            // Only its member changes or removes a listing; admins neither.
+            (Method::PUT, format!("/api/v1/skills/{max_listing}"), Some(listing.clone()), [401, 403, 200, 403, 401]),
+            (Method::DELETE, format!("/api/v1/skills/{ana_listing}"), None, [401, 403, 403, 204, 401]),
             (Method::GET, "/api/v1/groups".into(), None, [401, 200, 200, 200, 401]),
             (Method::POST, "/api/v1/groups".into(), Some(json!({ "name": "City Kassel", "kind": "city" })), [401, 403, 403, 201, 401]),
             // Members join themselves; only admins add others.

@@ -127,8 +127,10 @@ pub async fn change(
         let after = members::by_id(conn, before.id)?.ok_or(Error::NotFound)?;
         if after.status == Status::Left && before.status != Status::Left {
             // Leaving without moving (account migration is not supported): nobody follows the
-            // member's actor here any more and it follows nobody. Their history stays.
+            // member's actor here any more and it follows nobody. Their history stays; their
+            // skill listings leave every directory.
             follows::remove_all_of(conn, after.actor_id)?;
+            crate::skills::withdraw_all(conn, settings, after.actor_id)?;
         }
         if (after.role, after.status) != (before.role, before.status) {
             let actor = actors::by_id(conn, after.actor_id)?;

@@ -19,6 +19,7 @@ pub mod resolve;
 pub mod sanitize;
 pub mod settings;
 pub mod signatures;
+pub mod skills;
 
 pub use context::{Data, FederationContext, SetupError};
 pub use error::{BoxError, Error, chain as error_chain};

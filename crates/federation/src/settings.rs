@@ -109,6 +109,12 @@ impl Settings {
         format!("{}/posts/{}", self.base_url(), uuid::Uuid::new_v4())
     }
 
+    /// A fresh id for an object of ours of `kind` (`skills`, `offers`, ...):
+    /// `<base>/<kind>/<uuid>`, where it is served.
+    pub fn new_object_id(&self, kind: &str) -> String {
+        format!("{}/{kind}/{}", self.base_url(), uuid::Uuid::new_v4())
+    }
+
     /// Whether a URL points at this instance.
     pub fn is_local(&self, url: &str) -> bool {
         host_of(url).as_deref() == Some(self.domain.as_str())

@@ -9,6 +9,7 @@ pub mod auth;
 mod discovery;
 mod error;
 mod health;
+mod skills;
 pub mod tls;
 
 use axum::Router;
@@ -64,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .route("/nodeinfo/{version}", get(discovery::nodeinfo))
         .route("/actors/{username}", get(activitypub::actor))
         .route("/actors/{username}/inbox", post(activitypub::inbox))
+        .route("/actors/{username}/skills", get(skills::collection))
+        .route("/skills/{id}", get(skills::listing))
         .route(
             "/actors/{username}/{collection}",
             get(activitypub::collection),

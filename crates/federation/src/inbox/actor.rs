@@ -41,6 +41,7 @@ impl Handler for ActorUpdate {
         FollowUp {
             forget_key: true,
             refresh_members: self.group,
+            ..FollowUp::default()
         }
     }
 }

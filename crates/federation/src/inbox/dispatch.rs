@@ -9,7 +9,7 @@ use cooperage_db::{AnyConnection, DbError};
 use serde_json::Value;
 
 use super::envelope::Envelope;
-use super::{actor, delete, follow, post};
+use super::{actor, delete, follow, post, skill};
 use crate::{Error, Settings};
 
 /// What applying an activity did, before commit.
@@ -30,6 +30,8 @@ pub struct FollowUp {
     /// A coop announced a change of its voting members (or accepted our follow): refetch its
     /// `members` collection.
     pub refresh_members: bool,
+    /// A coop may have joined our network: pull its skill listings.
+    pub backfill_listings: bool,
 }
 
 /// A verified activity, as every family sees it while recognizing.
@@ -123,12 +125,15 @@ macro_rules! families {
 }
 
 // The order matters only where two families share a type: an actor's `Update` of itself is
-// asked before a post's `Update`.
+// asked before a post's `Update`, and our own object kinds (skill listings) before posts and
+// plain deletes.
 families! {
     Follow(follow::Follow),
     Answer(follow::Answer),
     Undo(follow::Undo),
     ActorUpdate(actor::ActorUpdate),
+    ListingPublished(skill::ListingPublished),
+    ListingDeleted(skill::ListingDeleted),
     Post(post::PostActivity),
     Announce(post::Announce),
     Delete(delete::Delete),

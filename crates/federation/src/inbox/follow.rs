@@ -11,6 +11,8 @@ pub struct Follow {
     id: String,
     /// The actor followed (ours, or the activity is ignored).
     object: String,
+    /// A coop following us may be joining our network.
+    from_group: bool,
 }
 
 impl Handler for Follow {
@@ -24,6 +26,7 @@ impl Handler for Follow {
         Ok(Some(Self {
             id: incoming.envelope.id.clone(),
             object: object.to_owned(),
+            from_group: incoming.signer.actor_type == actors::GROUP,
         }))
     }
 
@@ -43,8 +46,27 @@ impl Handler for Follow {
         // Accepted (also when a known follower knocks again): answer with an Accept.
         outbox::answer_follow(tx.settings, "Accept", &followed, tx.signer, &self.id)
             .enqueue(tx.conn)?;
+        joined_network(tx)?;
         Ok(Effect::Queued)
     }
+
+    fn follow_up(&self) -> FollowUp {
+        FollowUp {
+            backfill_listings: self.from_group,
+            ..FollowUp::default()
+        }
+    }
+}
+
+/// A coop and ours now follow each other: it is in our network, and gets the listings it
+/// may now see.
+fn joined_network(tx: &mut Tx<'_>) -> Result<bool, cooperage_db::DbError> {
+    if tx.signer.actor_type != actors::GROUP
+        || !crate::skills::in_network(tx.conn, tx.settings, tx.signer.id)?
+    {
+        return Ok(false);
+    }
+    Ok(crate::skills::queue_listings_for(tx.conn, tx.settings, tx.signer)? > 0)
 }
 
 /// `Accept` or `Reject` of one of our Follows, from the actor we asked to follow.
@@ -93,17 +115,22 @@ impl Handler for Answer {
         let Some(follow) = follow.filter(|f| f.followed_id == tx.signer.id) else {
             return Ok(Effect::Ignored);
         };
-        if self.accepted {
-            follows::accept(tx.conn, follow.id)?;
-        } else {
+        if !self.accepted {
             follows::remove(tx.conn, follow.id)?;
+            return Ok(Effect::Done);
         }
-        Ok(Effect::Done)
+        follows::accept(tx.conn, follow.id)?;
+        Ok(if joined_network(tx)? {
+            Effect::Queued
+        } else {
+            Effect::Done
+        })
     }
 
     fn follow_up(&self) -> FollowUp {
         FollowUp {
             refresh_members: self.from_group,
+            backfill_listings: self.from_group,
             ..FollowUp::default()
         }
     }
@@ -148,6 +175,10 @@ impl Handler for Undo {
         match follow {
             Some(follow) => {
                 follows::remove(tx.conn, follow.id)?;
+                if tx.signer.actor_type == actors::GROUP {
+                    // The coop left our network: its listings leave our directory.
+                    cooperage_db::skills::delete_of_coop(tx.conn, tx.signer.id)?;
+                }
                 Ok(Effect::Done)
             }
             None => Ok(Effect::Ignored),

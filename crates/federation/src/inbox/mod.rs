@@ -12,6 +12,7 @@ mod envelope;
 mod follow;
 mod post;
 mod signer;
+mod skill;
 mod writer;
 
 use std::time::SystemTime;
@@ -101,6 +102,40 @@ pub async fn receive(data: &Data, request: IncomingRequest<'_>) -> Result<Receiv
     apply(data, signer, envelope, json).await
 }
 
+/// Verifies a signed GET (authorized fetch) and returns who signed it: usually another
+/// instance's actor. Documents not everyone may see (a coop's `network` listings) are served
+/// only to signers on the hosts allowed to see them. `None` when the request is unsigned.
+pub async fn signed_get(
+    data: &Data,
+    method: &http::Method,
+    path_and_query: &str,
+    headers: &http::HeaderMap,
+) -> Result<Option<cooperage_db::actors::Actor>, Error> {
+    if !headers.contains_key("signature") && !headers.contains_key("signature-input") {
+        return Ok(None);
+    }
+    let settings = data.settings();
+    let parts = RequestParts {
+        method,
+        scheme: settings.scheme(),
+        authority: &settings.domain,
+        path_and_query,
+        headers,
+    };
+    let signature = signatures::parse_signature(&parts)?;
+    let now = SystemTime::now();
+    signature.check_request(&[], now)?;
+    let key_host = host_of(signature.key_id())
+        .ok_or_else(|| Error::Unauthorized("keyId is not a URL".into()))?;
+    if !data.host_allowed(&key_host).await? {
+        return Err(Error::Forbidden(format!(
+            "{key_host} is blocked by this instance"
+        )));
+    }
+    let signer = signer::verified_signer(data, &signature, &[], now).await?;
+    Ok(Some(signer))
+}
+
 /// Recognizes a verified activity, hands it to the writers (group commit) and waits for the
 /// outcome; then does what its family asks after the commit.
 async fn apply(
@@ -147,6 +182,15 @@ async fn apply(
     }
     if follow_up.forget_key {
         data.signers().forget(&key_id);
+    }
+    if follow_up.backfill_listings {
+        let data = data.reset_request_count();
+        let coop = signer_id.clone();
+        tokio::spawn(async move {
+            if let Err(error) = crate::skills::backfill(&data, &coop).await {
+                tracing::warn!(error = %crate::error_chain(&error), coop, "cannot pull the listings of a coop");
+            }
+        });
     }
     if follow_up.refresh_members {
         // A coop changed its members, or accepted our follow: fetch its members collection,

@@ -73,6 +73,13 @@ const TERMS: &[(&str, Definition)] = &[
         "members",
         || json!({ "@id": "cooperage:members", "@type": "@id" }),
     ),
+    // What kind of Cooperage object a Note carries (`SkillListing`, ...), and the coop that
+    // vouches for its author.
+    ("coopKind", || json!("cooperage:kind")),
+    (
+        "coop",
+        || json!({ "@id": "cooperage:coop", "@type": "@id" }),
+    ),
     // Skill listings: a member's offer of work capacity.
     ("skill", || json!("cooperage:skill")),
     ("level", || json!("cooperage:level")),

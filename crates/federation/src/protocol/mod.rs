@@ -13,6 +13,7 @@ pub mod collection;
 pub mod context;
 pub mod discovery;
 pub mod note;
+pub mod skill;
 
 /// The ActivityStreams context every document must carry (Mastodon checks the exact string).
 pub const AS_CONTEXT: &str = "https://www.w3.org/ns/activitystreams";

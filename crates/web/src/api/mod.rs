@@ -5,6 +5,7 @@ mod invitations;
 mod me;
 mod members;
 mod session;
+mod skills;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -40,6 +41,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/members/{username}/password-reset",
             post(members::password_reset),
+        )
+        .route("/api/v1/skills", get(skills::mine).post(skills::create))
+        .route(
+            "/api/v1/skills/{id}",
+            get(skills::show).put(skills::update).delete(skills::delete),
         )
         .route("/api/v1/groups", get(groups::list).post(groups::create))
         .route("/api/v1/groups/{id}/members", post(groups::add_member))
