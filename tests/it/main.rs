@@ -21,4 +21,5 @@ mod membership;
 mod migrations;
 mod network;
 mod samples;
+mod skills;
 mod tls;

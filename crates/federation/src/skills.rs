@@ -138,7 +138,10 @@ pub fn queue_change(
     );
     // Someone who never saw it gets a Create; the others an Update.
     let (activity, kind) = if before == Visibility::Coop || change == Change::Created {
-        (skill::create_listing(note), "Create")
+        (
+            skill::create_listing(&settings.new_activity_id(), note),
+            "Create",
+        )
     } else {
         (
             skill::update_listing(&settings.new_activity_id(), note),
@@ -211,7 +214,7 @@ pub fn queue_listings_for(
         skills::local_visible(conn, &[Visibility::Network, Visibility::Public], 0, 10_000)?;
     for listing in &listings {
         let note = note_of(conn, settings, listing)?;
-        let activity = skill::create_listing(note);
+        let activity = skill::create_listing(&settings.new_activity_id(), note);
         Outgoing {
             json: to_json(&activity),
             id: activity.id.clone(),

@@ -221,11 +221,13 @@ pub struct ListingActivity {
     pub object: ListingNote,
 }
 
-/// `Create{Note}` of a new listing; its id is `<listing>/activity`.
-pub fn create_listing(note: ListingNote) -> ListingActivity {
+/// `Create{Note}` of a listing for whoever has not seen it. A listing may be created for
+/// several audiences over its life (published, widened, sent to a coop that joins the
+/// network), so each Create has an id of its own.
+pub fn create_listing(id: &str, note: ListingNote) -> ListingActivity {
     ListingActivity {
         context: note.context.clone().unwrap_or(Value::Null),
-        id: format!("{}/activity", note.id),
+        id: id.to_owned(),
         kind: CreateType::Create.to_string(),
         actor: note.attributed_to.clone(),
         to: note.to.clone(),
