@@ -688,6 +688,40 @@ def member_profile_update_reaches_fedify(w: World):
 
 
 @scenario
+def public_listing_reaches_fedify(w: World):
+    """A member publishes a public skill listing (API); Fedify, following her, parses it as a
+    Note with the skill's hashtags, and the structured fields ride along for Cooperage peers."""
+    coop, peer = w.coop, w.fedify
+    lisa = coop.actor("lisa")
+    coop.cli("admin", "create", "--username", "lisa", "--name", "Lisa", input=MEMBER_PASSWORD + "\n")
+    w.follow(peer, lisa)
+    cookie = coop.login("lisa", MEMBER_PASSWORD)
+    marker = f"m{int(time.time() * 1000)}"
+    status, out = coop.http("POST", "/api/v1/skills",
+                            {"skill": "Rust", "tags": ["Interop"], "level": "expert",
+                             "hours_per_week": 12, "description": f"Listing {marker}",
+                             "visibility": "public"}, {"cookie": cookie})
+    check(status == 201, f"POST /api/v1/skills -> {status}: {out}")
+
+    def arrived():
+        return next((a for a in peer.received("Create")
+                     if a.get("note") and marker in (a["note"]["content"] or "")), None)
+
+    create = wait_for(f"the listing {out.get('ap_id')} at Fedify", arrived)
+    note, raw = create["note"], create["raw"] or {}
+    check(note["id"] == out["ap_id"], f"note id {note['id']}, the API said {out['ap_id']}")
+    check(note["attributedTo"] == lisa, f"attributedTo {note['attributedTo']}")
+    check(PUBLIC in note["to"], f"to {note['to']} lacks Public")
+    tags = {t.lower() for t in note["hashtags"] if t}
+    check({"#rust", "#interop"} <= tags,
+          f"Fedify parsed hashtags {note['hashtags']}, want #rust and #interop "
+          f"(sent {[t.get('name') for t in as_list((raw.get('object') or {}).get('tag'))]})")
+    obj = raw.get("object") or {}
+    check(obj.get("coopKind") == "SkillListing" and obj.get("hoursPerWeek") == 12,
+          f"structured fields lost on the way: {json.dumps(obj)[:300]}")
+
+
+@scenario
 def bovine_signed_fetch_follow_and_accept(w: World):
     """bovine: signed GETs of the coop and a member, a signed Follow, and bovine's own verifier
     accepts the HTTP signature of the coop's Accept."""
