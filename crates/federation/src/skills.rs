@@ -274,7 +274,7 @@ pub fn read_note(note: &ListingNote, author: &Actor) -> Result<Received, Error> 
     // The HTML is ours to write: only the structured fields are kept, as plain text.
     let text = |s: &str, max: usize| s.chars().take(max).collect::<String>();
     let label = text(note.skill.trim(), rules::MAX_LABEL);
-    let description = description_of(note);
+    let description = text(note.details.trim(), rules::MAX_DESCRIPTION);
     let region = text(
         note.region.as_deref().unwrap_or_default().trim(),
         rules::MAX_REGION,
@@ -314,31 +314,6 @@ fn parse_time(text: &str) -> Option<chrono::NaiveDateTime> {
     chrono::DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|t| t.naive_utc())
-}
-
-/// The description as plain text: the paragraphs of the Note after its title and facts
-/// lines, without the final line of links.
-fn description_of(note: &ListingNote) -> String {
-    let clean = ammonia::Builder::empty()
-        .clean(&note.content.replace("</p>", "\n\n"))
-        .to_string();
-    let paragraphs: Vec<&str> = clean
-        .split("\n\n")
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
-    let body = if paragraphs.len() > 3 {
-        paragraphs[2..paragraphs.len() - 1].join("\n\n")
-    } else {
-        String::new()
-    };
-    let body = body
-        .replace("&amp;", "&")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'");
-    body.chars().take(rules::MAX_DESCRIPTION).collect()
 }
 
 /// Stores a received listing if we may keep it: `network` listings only from a coop in our

@@ -95,6 +95,7 @@ const TERMS: &[(&str, Definition)] = &[
     ("workMode", || json!("cooperage:workMode")),
     ("region", || json!("cooperage:region")),
     ("visibility", || json!("cooperage:visibility")),
+    ("details", || json!("cooperage:details")),
     // Project offers: a paid call for collaborators.
     ("compensation", || json!("cooperage:compensation")),
     ("positions", || json!("cooperage:positions")),

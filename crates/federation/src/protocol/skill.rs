@@ -57,6 +57,9 @@ pub struct ListingNote {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     pub visibility: String,
+    /// The description as plain text (the `content` is HTML written for people).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub details: String,
     /// The coop that vouches for the member (on the member's own host).
     pub coop: String,
 }
@@ -75,6 +78,7 @@ pub fn listing_context(settings: &Settings) -> Value {
         "workMode",
         "region",
         "visibility",
+        "details",
         "coop",
     ] {
         if let Some(definition) = context::term(term) {
@@ -203,6 +207,7 @@ pub fn listing_to_note(
         work_mode: listing.work_mode.as_str().to_owned(),
         region: (!listing.region.is_empty()).then(|| listing.region.clone()),
         visibility: listing.visibility.as_str().to_owned(),
+        details: listing.description.clone(),
         coop: coop.ap_id.clone(),
     }
 }

@@ -215,6 +215,66 @@ fn create_note_with_hashtags() {
 }
 
 #[test]
+fn skill_listing() {
+    use cooperage_db::skills::Listing;
+    use cooperage_domain::skill::{Level, Visibility, WorkMode};
+    let s = settings();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .unwrap_or_default();
+    let listing = Listing {
+        id: 1,
+        ap_id: "https://coop.example/skills/1".into(),
+        actor_id: 1,
+        coop_actor_id: Some(2),
+        local: true,
+        label: "PostgreSQL <replication>".into(),
+        tags: " postgresqlreplication postgresql ".into(),
+        level: Level::Expert,
+        description: "Streaming & logical.\n\nAlso upgrades.".into(),
+        hours_per_week: 10,
+        available_from: Some("2027-01-01".into()),
+        available_until: Some("2027-03-31".into()),
+        work_mode: WorkMode::Remote,
+        region: "Kassel".into(),
+        visibility: Visibility::Public,
+        search_text: String::new(),
+        published: day,
+        updated: None,
+    };
+    let maria = local(&s, 1, "maria", PERSON);
+    let coop = local(&s, 2, "coop", GROUP);
+    let network = vec!["https://sued.example/actors/coop".to_owned()];
+    let note = super::skill::listing_to_note(
+        &s,
+        &listing,
+        &maria,
+        &coop,
+        super::skill::audience(&maria, Visibility::Public, &network),
+    );
+    check!(
+        "skill_listing_create",
+        super::skill::create_listing("https://coop.example/activities/1", note)
+    );
+    let narrowed = super::skill::audience(&maria, Visibility::Network, &network);
+    check!("skill_listing_network_audience", narrowed);
+    check!(
+        "skill_listing_delete",
+        super::skill::delete_listing(
+            &s,
+            "https://coop.example/activities/2",
+            &listing.ap_id,
+            &maria,
+            (vec![super::PUBLIC.into()], vec![])
+        )
+    );
+    check!(
+        "coop_announce",
+        super::skill::coop_announces("https://coop.example/activities/3", &coop, &listing.ap_id)
+    );
+}
+
+#[test]
 fn collections() {
     let id = "https://coop.example/actors/coop/followers";
     check!("ordered_collection", ordered_collection(id, 45));
