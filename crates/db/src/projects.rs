@@ -125,6 +125,15 @@ pub fn replace(conn: &mut AnyConnection, id: i64, form: &ProjectForm) -> Result<
     by_id(conn, id)?.ok_or(DbError::Query(diesel::result::Error::NotFound))
 }
 
+/// Marks the project as changed now. On PostgreSQL this also holds the project's row lock
+/// until the transaction ends, so that writes to one project's ledger take turns.
+pub fn touch(conn: &mut AnyConnection, id: i64) -> Result<(), DbError> {
+    diesel::update(projects::table.find(id))
+        .set(projects::updated_at.eq(crate::now()))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// The project with this id.
 pub fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<Project>, DbError> {
     Ok(projects::table
