@@ -263,13 +263,13 @@ pub fn all_ledgers(conn: &mut AnyConnection) -> Result<Vec<LedgerEntry>, DbError
         .load(conn)?)
 }
 
+/// `(id, name)` pairs.
+pub type Names = Vec<(i64, String)>;
+
 /// How each actor and member is named in a ledger: `(actor id, handle)` for workers — the
 /// username here, `user@domain` for a guest from another coop — and `(member id,
 /// username)` for who entered entries.
-pub fn ledger_names(
-    conn: &mut AnyConnection,
-    project_id: i64,
-) -> Result<(Vec<(i64, String)>, Vec<(i64, String)>), DbError> {
+pub fn ledger_names(conn: &mut AnyConnection, project_id: i64) -> Result<(Names, Names), DbError> {
     let workers = ledger_entries::table
         .filter(ledger_entries::project_id.eq(project_id))
         .select(ledger_entries::actor_id)

@@ -65,7 +65,10 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/projects/{id}/ledger",
             get(projects::ledger).post(projects::record_money),
         )
-        .route("/api/v1/projects/{id}/ledger.csv", get(projects::ledger_csv))
+        .route(
+            "/api/v1/projects/{id}/ledger.csv",
+            get(projects::ledger_csv),
+        )
         .route("/api/v1/projects/{id}/time", post(projects::record_time))
         .route(
             "/api/v1/projects/{id}/ledger/{entry}/reversal",

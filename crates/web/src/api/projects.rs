@@ -207,7 +207,10 @@ pub struct ReversalBody {
 /// `GET /api/v1/projects`: the projects I may see, with their figures.
 pub async fn list(State(state): State<AppState>, me: CurrentMember) -> Result<Response, AppError> {
     let views = projects::list(&state.app, &me.member).await?;
-    Ok(Json(json!({ "projects": views.iter().map(project_view).collect::<Vec<_>>() })).into_response())
+    Ok(
+        Json(json!({ "projects": views.iter().map(project_view).collect::<Vec<_>>() }))
+            .into_response(),
+    )
 }
 
 /// `GET /api/v1/cockpit`: every project I may see, one line each.
@@ -216,7 +219,10 @@ pub async fn cockpit(
     me: CurrentMember,
 ) -> Result<Response, AppError> {
     let views = projects::list(&state.app, &me.member).await?;
-    Ok(Json(json!({ "projects": views.iter().map(cockpit_line).collect::<Vec<_>>() })).into_response())
+    Ok(
+        Json(json!({ "projects": views.iter().map(cockpit_line).collect::<Vec<_>>() }))
+            .into_response(),
+    )
 }
 
 /// `POST /api/v1/projects`: start a project.
@@ -362,7 +368,11 @@ pub async fn record_money(
     };
     let entry = projects::record_money(&state.app, &me.member, id, input).await?;
     let currency = currency_of(&state, &me, id).await?;
-    Ok((StatusCode::CREATED, Json(entry_view(&entry, currency, None))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(entry_view(&entry, currency, None)),
+    )
+        .into_response())
 }
 
 /// `POST /api/v1/projects/{id}/time`: record hours worked.
@@ -381,7 +391,11 @@ pub async fn record_time(
     };
     let entry = projects::record_time(&state.app, &me.member, id, input).await?;
     let currency = currency_of(&state, &me, id).await?;
-    Ok((StatusCode::CREATED, Json(entry_view(&entry, currency, None))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(entry_view(&entry, currency, None)),
+    )
+        .into_response())
 }
 
 /// `POST /api/v1/projects/{id}/ledger/{entry}/reversal`: cancel an entry with a new one.
@@ -395,5 +409,9 @@ pub async fn reverse(
     let reason = body.map(|Json(b)| b.reason).unwrap_or_default();
     let entry = projects::reverse(&state.app, &me.member, id, entry_id, reason).await?;
     let currency = currency_of(&state, &me, id).await?;
-    Ok((StatusCode::CREATED, Json(entry_view(&entry, currency, None))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(entry_view(&entry, currency, None)),
+    )
+        .into_response())
 }
