@@ -491,15 +491,17 @@ fn ledger_view(
             .map(|(_, n)| n.clone())
             .unwrap_or_default()
     };
+    // Reversed entry → its reversal, so a long ledger is not searched once per entry.
+    let reversed_by: std::collections::HashMap<i64, i64> = entries
+        .iter()
+        .filter_map(|e| e.reverses.map(|target| (target, e.id)))
+        .collect();
     let views = entries
         .iter()
         .map(|entry| EntryView {
             worker: entry.actor_id.map(|a| name(&workers, a)),
             entered_by: name(&enterers, entry.entered_by),
-            reversed_by: entries
-                .iter()
-                .find(|e| e.reverses == Some(entry.id))
-                .map(|e| e.id),
+            reversed_by: reversed_by.get(&entry.id).copied(),
             entry: entry.clone(),
         })
         .collect();
