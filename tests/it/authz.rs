@@ -56,6 +56,19 @@ backend_tests! {
             listings.push(made["id"].as_i64().expect("listing id"));
         }
         let (max_listing, ana_listing) = (listings[0], listings[1]);
+        // A project led by ana (admin), which max (member) and cleo (candidate) are not in,
+        // with one ledger entry to reverse.
+        let project: Value = coop.http.post(format!("{}/api/v1/projects", coop.base)).header("cookie", cookies[2].as_str())
+            .json(&json!({ "name": "Website", "currency": "EUR", "budget": "1000" })).send().await.unwrap().json().await.unwrap();
+        let project = project["id"].as_i64().expect("project id");
+        let today = chrono::Utc::now().date_naive().to_string();
+        let expense = json!({ "kind": "expense", "amount": "10", "date": today });
+        let mut entries = Vec::new();
+        for _ in 0..2 {
+            let entry: Value = coop.http.post(format!("{}/api/v1/projects/{project}/ledger", coop.base)).header("cookie", cookies[2].as_str())
+                .json(&expense).send().await.unwrap().json().await.unwrap();
+            entries.push(entry["id"].as_i64().expect("entry id"));
+        }
 
         // (method, path, body, expected status for: anonymous, candidate, member, admin, remote)
         let matrix: Vec<(Method, String, Option<Value>, [u16; 5])> = vec![
@@ -76,6 +89,22 @@ backend_tests! {
             // Only its member changes or removes a listing; admins neither.
             (Method::PUT, format!("/api/v1/skills/{max_listing}"), Some(listing.clone()), [401, 403, 200, 403, 401]),
             (Method::DELETE, format!("/api/v1/skills/{ana_listing}"), None, [401, 403, 403, 204, 401]),
+            // Projects: members read all, candidates only theirs (others do not exist for them);
+            // any member starts one; its members and admins write; its lead and admins change it.
+            (Method::GET, "/api/v1/projects".into(), None, [401, 200, 200, 200, 401]),
+            (Method::GET, "/api/v1/cockpit".into(), None, [401, 200, 200, 200, 401]),
+            (Method::POST, "/api/v1/projects".into(), Some(json!({ "name": "Shop", "currency": "CHF" })), [401, 403, 201, 201, 401]),
+            (Method::GET, format!("/api/v1/projects/{project}"), None, [401, 404, 200, 200, 401]),
+            (Method::PATCH, format!("/api/v1/projects/{project}"), Some(json!({ "status": "active" })), [401, 404, 403, 200, 401]),
+            (Method::GET, format!("/api/v1/projects/{project}/ledger"), None, [401, 404, 200, 200, 401]),
+            (Method::GET, format!("/api/v1/projects/{project}/ledger.csv"), None, [401, 404, 200, 200, 401]),
+            (Method::POST, format!("/api/v1/projects/{project}/ledger"), Some(expense.clone()), [401, 404, 403, 201, 401]),
+            (Method::POST, format!("/api/v1/projects/{project}/time"), Some(json!({ "date": today, "hours": "1" })), [401, 404, 403, 201, 401]),
+            (Method::POST, format!("/api/v1/projects/{project}/ledger/{}/reversal", entries[0]), None, [401, 404, 403, 201, 401]),
+            // Adding cleo lets her see and write it: she then takes herself off again.
+            (Method::POST, format!("/api/v1/projects/{project}/members"), Some(json!({ "username": "cleo" })), [401, 404, 403, 204, 401]),
+            (Method::POST, format!("/api/v1/projects/{project}/ledger/{}/reversal", entries[1]), None, [401, 201, 403, 422, 401]),
+            (Method::DELETE, format!("/api/v1/projects/{project}/members/cleo"), None, [401, 204, 403, 404, 401]),
             (Method::GET, "/api/v1/groups".into(), None, [401, 200, 200, 200, 401]),
             (Method::POST, "/api/v1/groups".into(), Some(json!({ "name": "City Kassel", "kind": "city" })), [401, 403, 403, 201, 401]),
             // Members join themselves; only admins add others.

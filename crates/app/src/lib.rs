@@ -12,6 +12,7 @@ pub mod groups;
 pub mod invitations;
 pub mod members;
 pub mod posts;
+pub mod projects;
 pub mod secrets;
 pub mod skills;
 

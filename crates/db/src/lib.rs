@@ -17,6 +17,7 @@ pub mod members;
 pub mod memberships;
 pub mod migrations;
 pub mod posts;
+pub mod projects;
 pub mod received;
 pub mod schema;
 pub mod skills;

@@ -222,7 +222,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    projects (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        client -> Nullable<Text>,
+        status -> Text,
+        start_date -> Nullable<Text>,
+        end_date -> Nullable<Text>,
+        lead_id -> BigInt,
+        currency -> Text,
+        budget_minor -> BigInt,
+        hourly_rate_minor -> BigInt,
+        planned_hundredths -> BigInt,
+        needed_skills -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_members (project_id, member_id) {
+        project_id -> BigInt,
+        member_id -> BigInt,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_entries (id) {
+        id -> BigInt,
+        project_id -> BigInt,
+        kind -> Text,
+        amount -> BigInt,
+        entry_date -> Text,
+        category -> Text,
+        description -> Text,
+        actor_id -> Nullable<BigInt>,
+        entered_by -> BigInt,
+        reverses -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(skill_listings -> actors (actor_id));
+diesel::joinable!(project_members -> projects (project_id));
+diesel::joinable!(project_members -> members (member_id));
+diesel::joinable!(ledger_entries -> projects (project_id));
 diesel::joinable!(outgoing_activities -> actors (actor_id));
 diesel::joinable!(members -> actors (actor_id));
 diesel::joinable!(sessions -> members (member_id));
@@ -244,5 +291,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     coop_groups,
     coop_group_members,
     remote_memberships,
-    skill_listings
+    skill_listings,
+    projects,
+    project_members,
+    ledger_entries
 );

@@ -4,6 +4,7 @@ mod groups;
 mod invitations;
 mod me;
 mod members;
+mod projects;
 mod session;
 mod skills;
 
@@ -47,6 +48,33 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/skills/{id}",
             get(skills::show).put(skills::update).delete(skills::delete),
         )
+        .route(
+            "/api/v1/projects",
+            get(projects::list).post(projects::create),
+        )
+        .route(
+            "/api/v1/projects/{id}",
+            get(projects::show).patch(projects::update),
+        )
+        .route("/api/v1/projects/{id}/members", post(projects::add_member))
+        .route(
+            "/api/v1/projects/{id}/members/{username}",
+            delete(projects::remove_member),
+        )
+        .route(
+            "/api/v1/projects/{id}/ledger",
+            get(projects::ledger).post(projects::record_money),
+        )
+        .route(
+            "/api/v1/projects/{id}/ledger.csv",
+            get(projects::ledger_csv),
+        )
+        .route("/api/v1/projects/{id}/time", post(projects::record_time))
+        .route(
+            "/api/v1/projects/{id}/ledger/{entry}/reversal",
+            post(projects::reverse),
+        )
+        .route("/api/v1/cockpit", get(projects::cockpit))
         .route("/api/v1/groups", get(groups::list).post(groups::create))
         .route("/api/v1/groups/{id}/members", post(groups::add_member))
         .route(
