@@ -22,3 +22,4 @@ mod migrations;
 mod network;
 mod samples;
 mod tls;
+mod walkthrough;
