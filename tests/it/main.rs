@@ -9,6 +9,7 @@ mod support;
 mod accounts;
 mod authz;
 mod cli;
+mod compose;
 mod config;
 mod delivery;
 mod discovery;
