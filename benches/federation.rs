@@ -348,7 +348,7 @@ async fn fan_out(backend: &str, make_db: fn() -> TestDb) {
             cooperage_app::posts::publish_note(sender.app(), "hub", &format!("Fan-out {round}"))
                 .await
                 .unwrap()
-            .id;
+                .id;
         for receiver in &receivers {
             let note = note.clone();
             wait_for("the post on every instance", LONG, || {

@@ -145,7 +145,9 @@ async fn wait_for_acceptance(
                 "the Follow has not been delivered to {who} yet: is `cooperage serve` running on \
                  this database? (`cooperage federation queue` shows retries)"
             ),
-            FollowState::Pending { delivered: true, .. } => format!(
+            FollowState::Pending {
+                delivered: true, ..
+            } => format!(
                 "{who} received the Follow but has not accepted it yet (it may approve \
                  followers by hand); it counts once accepted"
             ),

@@ -77,7 +77,10 @@ fn docker_compose_names_what_the_binary_reads() {
     let services = compose["services"].as_mapping().expect("services");
     let app = &compose["services"]["cooperage"];
     let db = &compose["services"]["db"];
-    assert!(app.is_mapping() && db.is_mapping(), "services: {services:?}");
+    assert!(
+        app.is_mapping() && db.is_mapping(),
+        "services: {services:?}"
+    );
 
     // Every variable is a documented config key, and the binary accepts the values.
     let env = environment(app);
@@ -95,7 +98,11 @@ fn docker_compose_names_what_the_binary_reads() {
     let url = url::Url::parse(config.database.url.as_str()).expect("database URL");
     let db_env: std::collections::HashMap<_, _> = environment(db).into_iter().collect();
     assert_eq!(url.scheme(), "postgres");
-    assert_eq!(url.host_str(), Some("db"), "the URL must name the db service");
+    assert_eq!(
+        url.host_str(),
+        Some("db"),
+        "the URL must name the db service"
+    );
     assert_eq!(url.username(), db_env["POSTGRES_USER"]);
     assert_eq!(url.password(), Some(db_env["POSTGRES_PASSWORD"].as_str()));
     assert_eq!(url.path().trim_start_matches('/'), db_env["POSTGRES_DB"]);
@@ -105,7 +112,12 @@ fn docker_compose_names_what_the_binary_reads() {
     // The app listens where the port mapping and the health check look, and the health check
     // asks /healthz.
     let port = config.http.bind.port();
-    let ports: Vec<String> = app["ports"].as_sequence().unwrap().iter().map(text).collect();
+    let ports: Vec<String> = app["ports"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(text)
+        .collect();
     assert!(
         ports.iter().any(|p| p.ends_with(&format!(":{port}"))),
         "no port mapping to {port}: {ports:?}"
@@ -145,5 +157,8 @@ fn docker_compose_names_what_the_binary_reads() {
 #[test]
 fn compose_interpolation_is_read_as_compose_reads_it() {
     assert_eq!(interpolate("a${X:-b}c${Y}d"), "abcd");
-    assert_eq!(interpolate("postgres://u:${P:-change-me}@db"), "postgres://u:change-me@db");
+    assert_eq!(
+        interpolate("postgres://u:${P:-change-me}@db"),
+        "postgres://u:change-me@db"
+    );
 }

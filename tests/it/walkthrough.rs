@@ -15,7 +15,10 @@ fn readme_block(marker: &str) -> String {
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
         .expect("read README.md");
     let after = &readme[readme.find(marker).expect("README walk-through marker")..];
-    let start = after.find("```sh\n").expect("a ```sh block after the marker") + 6;
+    let start = after
+        .find("```sh\n")
+        .expect("a ```sh block after the marker")
+        + 6;
     let end = after[start..].find("```").expect("end of the block");
     after[start..start + end].to_owned()
 }
@@ -85,17 +88,27 @@ async fn the_readme_two_instance_walkthrough_delivers_the_post() {
         ("8081", nord_port.to_string()),
         ("8082", sued_port.to_string()),
     ] {
-        assert!(script.contains(from), "the walk-through no longer names {from}:\n{block}");
+        assert!(
+            script.contains(from),
+            "the walk-through no longer names {from}:\n{block}"
+        );
         script = script.replace(from, &to);
     }
     let pids = tmp.path().join("pids");
     let _stop = StopOnDrop(pids.clone());
     let bin = cooperage_on_path(tmp.path(), &pids);
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let (out_path, err_path) = (tmp.path().join("stdout"), tmp.path().join("stderr"));
     // Files, not pipes: the servers started in the background inherit them and keep running.
     let status = tokio::task::spawn_blocking({
-        let (out, err) = (File::create(&out_path).unwrap(), File::create(&err_path).unwrap());
+        let (out, err) = (
+            File::create(&out_path).unwrap(),
+            File::create(&err_path).unwrap(),
+        );
         let mut command = Command::new("bash");
         clean_env(&mut command)
             .args(["-euo", "pipefail", "-c", &script])
@@ -117,7 +130,11 @@ async fn the_readme_two_instance_walkthrough_delivers_the_post() {
             std::fs::read_to_string(sued.join("serve.log")).unwrap_or_default()
         )
     };
-    assert!(status.success(), "the walk-through failed ({status}):\n{}", logs());
+    assert!(
+        status.success(),
+        "the walk-through failed ({status}):\n{}",
+        logs()
+    );
     assert!(
         stdout.contains(&format!("following @sued@localhost:{sued_port}"))
             && stdout.contains("queued for 1 inbox\n"),
@@ -148,8 +165,16 @@ async fn the_readme_two_instance_walkthrough_delivers_the_post() {
         }
     })
     .await;
-    assert!(post.content.contains("Hallo aus dem Süden"), "{}", post.content);
-    assert!(post.content.contains("#<span>kooperative</span></a>"), "{}", post.content);
+    assert!(
+        post.content.contains("Hallo aus dem Süden"),
+        "{}",
+        post.content
+    );
+    assert!(
+        post.content.contains("#<span>kooperative</span></a>"),
+        "{}",
+        post.content
+    );
 }
 
 #[test]
@@ -172,11 +197,20 @@ fn a_successful_cli_command_prints_its_answer_and_nothing_on_stderr() {
     };
     // The first command creates the database: migrations and keys are logged at info.
     let added = run(&["member", "add", "ana"]);
-    assert!(added.starts_with("@ana@localhost:8080  http://localhost:8080/actors/ana"), "{added}");
+    assert!(
+        added.starts_with("@ana@localhost:8080  http://localhost:8080/actors/ana"),
+        "{added}"
+    );
     let posted = run(&["post", "--as", "ana", "Hallo *Welt* #kooperative"]);
     let lines: Vec<&str> = posted.lines().collect();
-    assert!(lines[0].starts_with("http://localhost:8080/posts/"), "{posted}");
-    assert_eq!(lines[1..], ["queued for 0 inboxes: @ana has no followers yet"]);
+    assert!(
+        lines[0].starts_with("http://localhost:8080/posts/"),
+        "{posted}"
+    );
+    assert_eq!(
+        lines[1..],
+        ["queued for 0 inboxes: @ana has no followers yet"]
+    );
     // -v brings the logs back (a fresh database logs its migrations).
     let fresh = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_cooperage"));
@@ -187,5 +221,8 @@ fn a_successful_cli_command_prints_its_answer_and_nothing_on_stderr() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("INFO"), "{stderr}");
-    assert!(!stderr.contains('\u{1b}'), "colour codes in a pipe: {stderr:?}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "colour codes in a pipe: {stderr:?}"
+    );
 }

@@ -55,7 +55,8 @@ pub async fn follow_state(app: &App, followed: &Actor) -> Result<FollowState, Er
         let states = cooperage_db::deliveries::states_of(conn, &follow.activity_id)?;
         Ok(FollowState::Pending {
             delivered: states.iter().any(|s| s == cooperage_db::deliveries::DONE),
-            failed: !states.is_empty() && states.iter().all(|s| s == cooperage_db::deliveries::FAILED),
+            failed: !states.is_empty()
+                && states.iter().all(|s| s == cooperage_db::deliveries::FAILED),
         })
     })
     .await

@@ -57,8 +57,7 @@ pub async fn publish_note(app: &App, username: &str, text: &str) -> Result<Publi
     let content = sanitize::html(&markdown_to_html(text));
     app.write(move |conn, settings| {
         let inboxes = follows::follower_inboxes(conn, author.id)?;
-        let (note, create) =
-            outbox::create_note(settings, &author, &content, &mentioned, inboxes);
+        let (note, create) = outbox::create_note(settings, &author, &content, &mentioned, inboxes);
         let note_id = note["id"].as_str().unwrap_or_default().to_owned();
         posts::upsert(
             conn,

@@ -251,7 +251,8 @@ fn link_text<'a>(settings: &Settings, text: &str, mentioned: &'a [Actor], out: &
         let rest = &text[i..];
         let c = rest.chars().next().unwrap_or_default();
         // `;` ends an entity (`&amp;#x` is no tag).
-        let boundary = previous.is_none_or(|p| !(is_handle_char(p) || matches!(p, '#' | '&' | ';')));
+        let boundary =
+            previous.is_none_or(|p| !(is_handle_char(p) || matches!(p, '#' | '&' | ';')));
         if c == '#' && boundary {
             let len = rest[1..]
                 .find(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -270,25 +271,24 @@ fn link_text<'a>(settings: &Settings, text: &str, mentioned: &'a [Actor], out: &
                 continue;
             }
         }
-        if c == '@' && boundary {
-            if let Some((len, user, host)) = mention_at(rest) {
-                let actor = mentioned.iter().find(|a| {
-                    a.username.eq_ignore_ascii_case(user) && a.domain.eq_ignore_ascii_case(host)
-                });
-                if let Some(actor) = actor {
-                    out.html.push_str(&format!(
-                        "<span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">@<span>{}</span></a></span>",
-                        crate::sanitize::escape_html(&actor.ap_id),
-                        crate::sanitize::escape_html(&actor.username)
-                    ));
-                    if !out.mentioned.iter().any(|a| a.id == actor.id) {
-                        out.mentioned.push(actor);
-                    }
-                    previous = rest[..len].chars().next_back();
-                    i += len;
-                    continue;
-                }
+        if c == '@'
+            && boundary
+            && let Some((len, user, host)) = mention_at(rest)
+            && let Some(actor) = mentioned.iter().find(|a| {
+                a.username.eq_ignore_ascii_case(user) && a.domain.eq_ignore_ascii_case(host)
+            })
+        {
+            out.html.push_str(&format!(
+                "<span class=\"h-card\"><a href=\"{}\" class=\"u-url mention\">@<span>{}</span></a></span>",
+                crate::sanitize::escape_html(&actor.ap_id),
+                crate::sanitize::escape_html(&actor.username)
+            ));
+            if !out.mentioned.iter().any(|a| a.id == actor.id) {
+                out.mentioned.push(actor);
             }
+            previous = rest[..len].chars().next_back();
+            i += len;
+            continue;
         }
         out.html.push(c);
         previous = Some(c);
@@ -365,7 +365,9 @@ mod tests {
     #[test]
     fn handles_are_found_once_with_ports_and_without_trailing_dots() {
         assert_eq!(
-            mention_handles("Hi @Ana@Other.example. @bob@localhost:8082, ana@x.example @ana@other.example"),
+            mention_handles(
+                "Hi @Ana@Other.example. @bob@localhost:8082, ana@x.example @ana@other.example"
+            ),
             vec![
                 ("ana".to_owned(), "other.example".to_owned()),
                 ("bob".to_owned(), "localhost:8082".to_owned()),

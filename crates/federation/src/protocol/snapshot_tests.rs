@@ -331,7 +331,10 @@ fn note_with_a_mention() {
         "{:?}",
         note.tag
     );
-    assert!(note.cc.contains(&"https://mastodon.example/users/bob".to_owned()));
+    assert!(
+        note.cc
+            .contains(&"https://mastodon.example/users/bob".to_owned())
+    );
     check!("note_with_mention", note);
 }
 
