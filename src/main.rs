@@ -52,7 +52,8 @@ enum Command {
     Federation(FederationCommand),
     /// Publish an announcement (a public Note) to the followers of the coop or of a member.
     Post {
-        /// The text; `-` reads it from standard input. Blank lines separate paragraphs.
+        /// The text, in Markdown; `-` reads it from standard input. Blank lines separate
+        /// paragraphs; `#tags` and `@user@host` mentions are linked, mentioned accounts get it.
         text: String,
         /// Post as this local actor (default: the coop).
         #[arg(long = "as", value_name = "USERNAME")]
