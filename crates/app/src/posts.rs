@@ -124,7 +124,33 @@ fn markdown_to_html(text: &str) -> String {
     });
     let mut html = String::with_capacity(text.len() * 2);
     pulldown_cmark::html::push_html(&mut html, events);
-    html
+    without_layout_newlines(&html)
+}
+
+/// Drops the newlines the renderer writes after tags (`</p>\n<p>`, `<br />\n`), except in
+/// `pre`: Mastodon shows post content with `white-space: pre-wrap`, where each would be an
+/// extra line break. In the renderer's output a literal `>` only ends a tag (text is escaped).
+fn without_layout_newlines(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_pre = false;
+    let mut rest = html;
+    while let Some(end) = rest.find('>') {
+        let (chunk, after) = rest.split_at(end + 1);
+        if chunk.ends_with("<pre>") || chunk.contains("<pre ") {
+            in_pre = true;
+        } else if chunk.ends_with("</pre>") {
+            in_pre = false;
+        }
+        out.push_str(chunk);
+        rest = if in_pre {
+            after
+        } else {
+            after.strip_prefix('\n').unwrap_or(after)
+        };
+    }
+    out.push_str(rest);
+    out.truncate(out.trim_end().len());
+    out
 }
 
 #[cfg(test)]
@@ -140,12 +166,16 @@ mod tests {
     fn markdown_is_rendered_and_sanitized() {
         check(
             "Hallo **Welt**\nzweite Zeile\n\n- eins\n- `zwei`",
-            "<p>Hallo <strong>Welt</strong><br>\nzweite Zeile</p>\n<ul>\n<li>eins</li>\n<li><code>zwei</code></li>\n</ul>\n",
+            "<p>Hallo <strong>Welt</strong><br>zweite Zeile</p><ul><li>eins</li><li><code>zwei</code></li></ul>",
         );
         check(
             "Wir <3 Coops <script>alert(1)</script> [x](javascript:alert(1))",
-            "<p>Wir &lt;3 Coops  <a rel=\"nofollow noopener noreferrer\">x</a></p>\n",
+            "<p>Wir &lt;3 Coops  <a rel=\"nofollow noopener noreferrer\">x</a></p>",
         );
-        check("#kooperative am Anfang", "<p>#kooperative am Anfang</p>\n");
+        check("#kooperative am Anfang", "<p>#kooperative am Anfang</p>");
+        check(
+            "Code:\n\n```\nfn main() {}\n\nlet x;\n```",
+            "<p>Code:</p><pre><code>fn main() {}\n\nlet x;\n</code></pre>",
+        );
     }
 }
