@@ -347,7 +347,8 @@ async fn fan_out(backend: &str, make_db: fn() -> TestDb) {
         let note =
             cooperage_app::posts::publish_note(sender.app(), "hub", &format!("Fan-out {round}"))
                 .await
-                .unwrap();
+                .unwrap()
+                .id;
         for receiver in &receivers {
             let note = note.clone();
             wait_for("the post on every instance", LONG, || {

@@ -1,10 +1,12 @@
 //! CLI commands that act on an instance's database and federation without serving.
 
 use std::io::Read;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use cooperage::Config;
 use cooperage::server::{open_database, start_app};
+use cooperage_app::federation::FollowState;
 use cooperage_app::{App, federation as operations};
 use cooperage_federation::local_actors;
 
@@ -24,12 +26,21 @@ pub async fn federation(config: Config, command: FederationCommand) -> anyhow::R
     let app = &app;
     let coop = config.instance.coop_handle.to_string();
     match command {
-        FederationCommand::Follow { target } => {
+        FederationCommand::Follow {
+            target,
+            wait,
+            timeout,
+        } => {
             let followed = operations::follow(app, &target).await?;
-            println!(
-                "follow request queued for {} (it counts once accepted)",
-                actor_line(&followed)
-            );
+            if wait {
+                wait_for_acceptance(app, &followed, Duration::from_secs(timeout)).await?;
+                println!("following {} (accepted)", actor_line(&followed));
+            } else {
+                println!(
+                    "follow request queued for {} (it counts once accepted)",
+                    actor_line(&followed)
+                );
+            }
         }
         FederationCommand::Unfollow { target } => {
             let followed = operations::unfollow(app, &target).await?;
@@ -110,6 +121,47 @@ pub async fn federation(config: Config, command: FederationCommand) -> anyhow::R
     Ok(())
 }
 
+/// Waits until the follow of `followed` is accepted. This process does not serve: the running
+/// `cooperage serve` on the same database delivers the queued Follow and receives the Accept,
+/// so the follow's state is read from the database until it changes or time runs out.
+async fn wait_for_acceptance(
+    app: &App,
+    followed: &cooperage_db::actors::Actor,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + timeout;
+    let who = format!("@{}@{}", followed.username, followed.domain);
+    loop {
+        let state = operations::follow_state(app, followed).await?;
+        let why_not = match state {
+            FollowState::Accepted => return Ok(()),
+            FollowState::Absent => anyhow::bail!("{who} rejected the follow"),
+            FollowState::Pending { failed: true, .. } => anyhow::bail!(
+                "the Follow could not be delivered to {who}; `cooperage federation queue` says why"
+            ),
+            FollowState::Pending {
+                delivered: false, ..
+            } => format!(
+                "the Follow has not been delivered to {who} yet: is `cooperage serve` running on \
+                 this database? (`cooperage federation queue` shows retries)"
+            ),
+            FollowState::Pending {
+                delivered: true, ..
+            } => format!(
+                "{who} received the Follow but has not accepted it yet (it may approve \
+                 followers by hand); it counts once accepted"
+            ),
+        };
+        if Instant::now() >= deadline {
+            anyhow::bail!("not accepted after {} s: {why_not}", timeout.as_secs());
+        }
+        tokio::time::sleep(FOLLOW_POLL).await;
+    }
+}
+
+/// How often `follow --wait` reads the follow's state: a database read, cheap.
+const FOLLOW_POLL: Duration = Duration::from_millis(200);
+
 pub async fn post(config: Config, text: String, author: Option<String>) -> anyhow::Result<()> {
     let text = if text == "-" {
         let mut buffer = String::new();
@@ -122,8 +174,16 @@ pub async fn post(config: Config, text: String, author: Option<String>) -> anyho
     };
     let app = app_of(&config).await?;
     let author = author.unwrap_or_else(|| config.instance.coop_handle.to_string());
-    let id = cooperage_app::posts::publish_note(&app, &author, &text).await?;
-    println!("{id}");
+    let published = cooperage_app::posts::publish_note(&app, &author, &text).await?;
+    println!("{}", published.id);
+    match published.inboxes {
+        0 => println!("queued for 0 inboxes: @{author} has no followers yet"),
+        1 => println!("queued for 1 inbox"),
+        n => println!("queued for {n} inboxes"),
+    }
+    for handle in &published.unresolved_mentions {
+        println!("not linked: {handle} was not found");
+    }
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! `cooperage`: run a coop's instance of the Cooperage federation.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,6 +28,11 @@ struct Cli {
     #[arg(long, global = true, env = "COOPERAGE_CONFIG", value_name = "PATH")]
     config: Option<PathBuf>,
 
+    /// Log more to stderr: commands other than `serve` log only warnings and errors unless
+    /// given `-v` (`log.filter`, default info) or `-vv` (debug). RUST_LOG overrides both.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -46,7 +52,8 @@ enum Command {
     Federation(FederationCommand),
     /// Publish an announcement (a public Note) to the followers of the coop or of a member.
     Post {
-        /// The text; `-` reads it from standard input. Blank lines separate paragraphs.
+        /// The text, in Markdown; `-` reads it from standard input. Blank lines separate
+        /// paragraphs; `#tags` and `@user@host` mentions are linked, mentioned accounts get it.
         text: String,
         /// Post as this local actor (default: the coop).
         #[arg(long = "as", value_name = "USERNAME")]
@@ -68,7 +75,18 @@ enum Command {
 #[derive(Subcommand)]
 enum FederationCommand {
     /// Make the coop follow another coop, by @handle@host or actor URL.
-    Follow { target: String },
+    ///
+    /// The Follow is queued here and sent by the running `cooperage serve` of this database.
+    Follow {
+        target: String,
+        /// Return only once the other side accepted (exit 1 with the reason if it does not
+        /// within --timeout); needs `cooperage serve` running on the same database.
+        #[arg(long)]
+        wait: bool,
+        /// Seconds --wait waits for the acceptance.
+        #[arg(long, value_name = "SECONDS", default_value_t = 30, requires = "wait")]
+        timeout: u64,
+    },
     /// Stop following (sends Undo{Follow}).
     Unfollow { target: String },
     /// List the coop's network: coops that follow it and that it follows.
@@ -152,7 +170,7 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    init_logging(&config);
+    init_logging(&config, matches!(cli.command, Command::Serve), cli.verbose);
     let result = match cli.command {
         Command::CheckConfig => check_config(&config),
         Command::Migrate => runtime().and_then(|rt| rt.block_on(migrate(config))),
@@ -192,12 +210,21 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Logs go to stderr, so that command output on stdout stays clean. RUST_LOG, when set,
-/// replaces `log.filter`.
-fn init_logging(config: &Config) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(config.log.filter.as_str()));
+/// replaces everything else. `serve` logs by `log.filter`; the other commands are one-shot
+/// tools whose answer is on stdout, so they log only warnings unless asked with `-v`.
+fn init_logging(config: &Config, serving: bool, verbose: u8) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new(match (serving, verbose) {
+            (_, 2..) => "debug",
+            (true, _) | (false, 1) => config.log.filter.as_str(),
+            (false, 0) => "warn",
+        })
+    });
+    // Escape codes only for a person at a terminal, not in log files, journald or pipes.
+    let ansi = std::io::stderr().is_terminal();
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .init();
 }

@@ -567,6 +567,32 @@ def coop_post_reaches_fedify(w: World):
 
 
 @scenario
+def hashtag_and_mention_reach_fedify(w: World):
+    """maria (whom rita does not follow) posts with a hashtag and a mention of rita: Cooperage
+    resolves rita by WebFinger, delivers to her because she is mentioned, and Fedify parses
+    the Hashtag and the Mention, with rita in cc and both linked in the content."""
+    peer = w.fedify9421
+    handle = f"@{peer.name}@localhost:{peer.port}"
+    marker = f"m{int(time.time() * 1000)}"
+    out = w.coop.admin("POST", "announcements",
+                       {"text": f"Hallo #kooperative {handle} {marker}", "author": "maria"})
+
+    def arrived():
+        return next((a for a in peer.received("Create")
+                     if a.get("note") and marker in (a["note"]["content"] or "")), None)
+
+    note = wait_for(f"Create(Note) {out.get('id')} at Fedify {peer.name}", arrived)["note"]
+    check("#kooperative" in [t.lower() for t in note["hashtags"] if t],
+          f"Fedify parsed hashtags {note['hashtags']}, want #kooperative")
+    check(any(m["href"] == peer.actor for m in note.get("mentions", [])),
+          f"Fedify parsed mentions {note.get('mentions')}, want {peer.actor}")
+    check(peer.actor in note["cc"], f"cc {note['cc']} lacks the mentioned {peer.actor}")
+    check(f'href="{peer.actor}" class="u-url mention"' in note["content"]
+          and 'class="mention hashtag" rel="tag">#<span>kooperative</span>' in note["content"],
+          f"content not linked as Mastodon links it: {note['content']}")
+
+
+@scenario
 def coop_follows_fedify_and_stores_its_note(w: World):
     """The coop follows Fedify (admin API, by URL); Fedify accepts and posts a Note carrying a
     FEP-8b32 proof and an LD signature; Cooperage stores it."""

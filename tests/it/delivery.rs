@@ -38,7 +38,7 @@ backend_tests! {
         peer_follows(&peer, &coop).await;
 
         let (port, key, received) = peer.stop().await;
-        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Während du weg warst").await.unwrap();
+        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Während du weg warst").await.unwrap().id;
         let create = format!("{note}/activity");
         // The first attempt fails (connection refused) and is scheduled again.
         wait_for("a failed attempt", DEADLINE, || {
@@ -71,7 +71,7 @@ backend_tests! {
         let peer = MastodonPeer::start(None).await;
         peer_follows(&peer, &coop).await; // one received Follow, one delivered Accept
         peer.set_inbox_status(503);
-        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Pending").await.unwrap();
+        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Pending").await.unwrap().id;
         let create = format!("{note}/activity");
         wait_for("a refused attempt", DEADLINE, || async { (!peer.received_of_type("Create").is_empty()).then_some(()) }).await;
         let (deliveries, received) = coop
@@ -91,7 +91,7 @@ backend_tests! {
         let peer = MastodonPeer::start(None).await;
         peer_follows(&peer, &coop).await;
         peer.set_inbox_status(422);
-        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Nope").await.unwrap();
+        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Nope").await.unwrap().id;
         let create = format!("{note}/activity");
         wait_for("the delivery to fail", DEADLINE, || async {
             (delivery_states(&coop, &create).await == ["failed"]).then_some(())
@@ -109,7 +109,7 @@ backend_tests! {
         let peer = MastodonPeer::start(None).await;
         peer_follows(&peer, &coop).await;
         peer.set_inbox_status(503);
-        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Later").await.unwrap();
+        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Later").await.unwrap().id;
         let create = format!("{note}/activity");
         wait_for("a refused attempt", DEADLINE, || async { (!peer.received_of_type("Create").is_empty()).then_some(()) }).await;
         peer.set_inbox_status(202);
@@ -127,7 +127,7 @@ backend_tests! {
         let peer = MastodonPeer::start_without_shared_inbox().await;
         peer_follows(&peer, &coop).await;
         peer.set_inbox_status(410);
-        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Anyone there?").await.unwrap();
+        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Anyone there?").await.unwrap().id;
         let create = format!("{note}/activity");
         wait_for("the delivery to fail", DEADLINE, || async {
             (delivery_states(&coop, &create).await == ["failed"]).then_some(())
@@ -152,7 +152,7 @@ backend_tests! {
         let peer = MastodonPeer::start(None).await;
         peer_follows(&peer, &coop).await;
         peer.set_inbox_status(503);
-        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Hello?").await.unwrap();
+        let note = cooperage_app::posts::publish_note(coop.app(), "coop", "Hello?").await.unwrap().id;
         let create = format!("{note}/activity");
         let host = peer.domain();
         wait_for("the host to be marked unreachable", DEADLINE, || {
@@ -210,7 +210,8 @@ async fn two_workers_on_one_postgres_deliver_each_activity_once() {
         let instance = if n % 2 == 0 { &first } else { &second };
         let note = cooperage_app::posts::publish_note(instance.app(), "coop", &format!("Post {n}"))
             .await
-            .unwrap();
+            .unwrap()
+            .id;
         creates.push(format!("{note}/activity"));
     }
     wait_for("every delivery to complete", DEADLINE, || async {

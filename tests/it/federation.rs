@@ -64,9 +64,16 @@ backend_tests! {
 
         let note_id = cooperage_app::posts::publish_note(b.app(), "sued", "Wir suchen Rust-Leute für ein #Genossenschaft Projekt <3")
             .await
-            .expect("publish");
+            .expect("publish")
+            .id;
         let post = wait_for_post(&a, &note_id).await;
-        assert_eq!(post.content, "<p>Wir suchen Rust-Leute für ein #Genossenschaft Projekt &lt;3</p>");
+        // The hashtag arrives as a link (its class and rel are ours to set, not the sender's).
+        assert!(
+            post.content.starts_with("<p>Wir suchen Rust-Leute für ein <a href=\"")
+                && post.content.ends_with("/tags/genossenschaft\" rel=\"nofollow noopener noreferrer\">#<span>Genossenschaft</span></a> Projekt &lt;3</p>"),
+            "{}",
+            post.content
+        );
         assert!(!post.local);
 
         // B follows A back: now they are each other's network.
@@ -140,7 +147,7 @@ backend_tests! {
             assert_eq!(accept.body["actor"], embedded["object"], "signed by the followed actor");
         }
 
-        let note_id = cooperage_app::posts::publish_note(coop.app(), "coop", "Offene Stelle: Backend").await.unwrap();
+        let note_id = cooperage_app::posts::publish_note(coop.app(), "coop", "Offene Stelle: Backend").await.unwrap().id;
         let create = wait_for("the Create", DEADLINE, || async {
             peer.received_of_type("Create").into_iter().next()
         })

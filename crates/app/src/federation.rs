@@ -28,6 +28,40 @@ pub async fn follow(app: &App, target: &str) -> Result<Actor, Error> {
     Ok(followed)
 }
 
+/// Where the coop's follow of an actor stands, for commands that wait for the answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FollowState {
+    /// Accepted: the coop receives the actor's posts.
+    Accepted,
+    /// Not answered yet; `delivered` says whether the Follow reached the other side, and
+    /// `failed` that its delivery was given up.
+    Pending { delivered: bool, failed: bool },
+    /// No follow: never made, rejected or undone.
+    Absent,
+}
+
+/// Where the coop's follow of `followed` stands (read-only; the running instance's delivery
+/// worker and inbox move it on).
+pub async fn follow_state(app: &App, followed: &Actor) -> Result<FollowState, Error> {
+    let coop = local_actors::coop(app.context()).await?;
+    let followed_id = followed.id;
+    app.read(move |conn| {
+        let Some(follow) = follows::between(conn, coop.id, followed_id)? else {
+            return Ok(FollowState::Absent);
+        };
+        if follow.state == follows::ACCEPTED {
+            return Ok(FollowState::Accepted);
+        }
+        let states = cooperage_db::deliveries::states_of(conn, &follow.activity_id)?;
+        Ok(FollowState::Pending {
+            delivered: states.iter().any(|s| s == cooperage_db::deliveries::DONE),
+            failed: !states.is_empty()
+                && states.iter().all(|s| s == cooperage_db::deliveries::FAILED),
+        })
+    })
+    .await
+}
+
 /// The coop stops following an actor: `Undo{Follow}` is sent and the follow removed.
 pub async fn unfollow(app: &App, target: &str) -> Result<Actor, Error> {
     let followed = resolve_actor(&app.data(), target).await?;

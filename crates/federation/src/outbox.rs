@@ -103,20 +103,31 @@ pub fn undo_follow(
 }
 
 /// A public Note by a local actor: the Note itself (as stored), and the Create that
-/// announces it to `to: Public, cc: followers` (what puts it in Mastodon home timelines).
+/// announces it to `to: Public, cc: followers` (what puts it in Mastodon home timelines) and
+/// the actors it mentions, delivered to `inboxes` and to the mentioned actors' inboxes.
 pub fn create_note(
     settings: &Settings,
     author: &Actor,
     content_html: &str,
-    inboxes: Vec<String>,
+    mentioned: &[Actor],
+    mut inboxes: Vec<String>,
 ) -> (Value, Outgoing) {
     let post = NewPost {
         id: settings.new_post_id(),
         author,
         content_html,
         published: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        mentioned,
     };
     let note = post_to_note(settings, &post);
+    // Mentioned actors get the post too (Mastodon notifies them), once per inbox; an actor
+    // mentioned in `mentioned` but not in the text is not addressed.
+    for actor in mentioned.iter().filter(|a| note.cc.contains(&a.ap_id)) {
+        let inbox = actor.delivery_inbox();
+        if !actor.local && !inboxes.iter().any(|i| i == inbox) {
+            inboxes.push(inbox.to_owned());
+        }
+    }
     let note_json = to_json(&note);
     let create = activities::create_note(author, note);
     let create = Outgoing {

@@ -247,8 +247,12 @@ async fn announce(
     let author = body
         .author
         .unwrap_or_else(|| context.settings().coop_handle.clone());
-    let id = cooperage_app::posts::publish_note(&state.app, &author, &body.text).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
+    let published = cooperage_app::posts::publish_note(&state.app, &author, &body.text).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "id": published.id, "inboxes": published.inboxes })),
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

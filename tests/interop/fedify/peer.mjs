@@ -44,6 +44,7 @@ import {
   Follow,
   Hashtag,
   isActor,
+  Mention,
   Note,
   Person,
   PropertyValue,
@@ -197,8 +198,12 @@ async function recordParsed(ctx, activity) {
     const object = await activity.getObject(ctx);
     if (object instanceof Note) {
       const tags = [];
+      const mentions = [];
       for await (const tag of object.getTags(ctx)) {
         if (tag instanceof Hashtag) tags.push(tag.name?.toString() ?? null);
+        if (tag instanceof Mention) {
+          mentions.push({ name: tag.name?.toString() ?? null, href: tag.href?.href ?? null });
+        }
       }
       entry.note = {
         id: object.id?.href ?? null,
@@ -207,6 +212,7 @@ async function recordParsed(ctx, activity) {
         to: object.toIds.map((u) => u.href),
         cc: object.ccIds.map((u) => u.href),
         hashtags: tags,
+        mentions,
       };
     }
     if (activity instanceof Update && isActor(object)) {

@@ -206,6 +206,7 @@ fn create_note_with_hashtags() {
         &s,
         &local(&s, 1, "maria", PERSON),
         "<p>Hello #Rust and #rust, #Coops_2026!</p>",
+        &[],
         vec!["https://mastodon.example/inbox".into()],
     );
     assert_eq!(create.kind, "Create");
@@ -350,6 +351,7 @@ fn outbox_page_and_served_note() {
         author: &maria,
         content_html: "<p>Hi #coops</p>",
         published: "2026-01-02T03:04:05Z".into(),
+        mentioned: &[],
     };
     let note = post_to_note(&s, &post);
     // Notes are stored as sent and read back for the outbox and `GET /posts/..`: lossless.
@@ -378,12 +380,21 @@ fn note_with_a_mention() {
         author: &maria,
         content_html: "<p>Hi @bob@mastodon.example #coops</p>",
         published: "2026-01-02T03:04:05Z".into(),
+        mentioned: &[remote(9, "bob")],
     };
-    let mut note = post_to_note(&s, &post);
-    note.tag.push(Tag::Mention {
-        href: "https://mastodon.example/users/bob".into(),
-        name: "@bob@mastodon.example".into(),
-    });
+    let note = post_to_note(&s, &post);
+    assert!(
+        note.tag.contains(&Tag::Mention {
+            href: "https://mastodon.example/users/bob".into(),
+            name: "@bob@mastodon.example".into(),
+        }),
+        "{:?}",
+        note.tag
+    );
+    assert!(
+        note.cc
+            .contains(&"https://mastodon.example/users/bob".to_owned())
+    );
     check!("note_with_mention", note);
 }
 
