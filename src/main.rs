@@ -237,6 +237,7 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    raise_open_file_limit(&config);
     let instance = Instance::start(config).await?;
     let stop = instance.shutdown_token();
     tokio::spawn(async move {
@@ -245,6 +246,28 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         stop.cancel();
     });
     instance.wait().await
+}
+
+/// Every connection is a file descriptor, and distributions often start services with a soft
+/// limit of 1024: raise it to the hard limit, which needs no privilege.
+fn raise_open_file_limit(config: &Config) {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => {
+            let wanted = u64::from(config.http.max_connections) + 256;
+            if limit < wanted {
+                tracing::warn!(
+                    limit,
+                    max_connections = config.http.max_connections,
+                    "the open-file limit is below http.max_connections plus room for the \
+                     database and deliveries: raise it (ulimit -n, LimitNOFILE) or lower \
+                     http.max_connections"
+                );
+            } else {
+                tracing::debug!(limit, "open-file limit");
+            }
+        }
+        Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
+    }
 }
 
 async fn shutdown_signal() {
