@@ -100,6 +100,7 @@ impl Instance {
                     Default::default(),
                 )),
             },
+            health: Default::default(),
         };
         let app = cooperage_web::router(state);
         let stop = shutdown.clone();
@@ -217,6 +218,7 @@ pub fn account_settings(config: &Config) -> cooperage_web::accounts::AccountSett
         invitation_validity: Duration::from_secs(u64::from(m.invitation_valid_hours) * 3600),
         session_lifetime: Duration::from_secs(u64::from(m.session_days) * 86_400),
         secure_cookies: federation_settings(config).scheme() == "https",
+        passwords: cooperage_web::auth::password::PasswordWork::for_this_machine(),
     }
 }
 

@@ -24,6 +24,8 @@ pub struct AccountSettings {
     pub session_lifetime: Duration,
     /// Whether cookies get `Secure` (the instance is reached over https).
     pub secure_cookies: bool,
+    /// The bound on argon2 work, shared by everything that hashes or verifies passwords.
+    pub passwords: password::PasswordWork,
 }
 
 /// Account state shared by the handlers.
@@ -89,9 +91,10 @@ pub async fn create_member(
         ));
     }
     let password = account.password;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+    let hash = settings
+        .passwords
+        .run(move || password::hash(&password))
+        .await?
         .map_err(|e| AppError::Internal(e.to_string()))?;
     let actor = local_actors::ensure_member(
         context,
@@ -119,35 +122,44 @@ pub async fn create_member(
         .await?)
 }
 
-/// Checks a login (username or e-mail) and password. The answer never says which was wrong,
-/// and takes the same time whether or not the account exists.
-pub async fn authenticate(
+/// The member who logs in as `login` (username or e-mail), if any.
+pub async fn find_login(
     context: &FederationContext,
     login: &str,
-    password: &str,
 ) -> Result<Option<Member>, AppError> {
     let owned = login.to_owned();
-    let member = context
+    Ok(context
         .db()
         .run(move |conn| members::by_login(conn, &owned))
-        .await?;
+        .await?)
+}
+
+/// Checks the password of a login found by [`find_login`] (within the bound on argon2 work).
+/// The answer never says which was wrong, and takes the same time whether or not the account
+/// exists.
+pub async fn verify_login(
+    settings: &AccountSettings,
+    member: Option<Member>,
+    password: &str,
+) -> Result<Option<Member>, AppError> {
     let password = password.to_owned();
-    let verified = tokio::task::spawn_blocking(move || match member {
-        Some(member) => {
-            let ok = member
-                .password_hash
-                .as_deref()
-                .is_some_and(|hash| password::verify(&password, hash));
-            let active = Status::parse(&member.status).is_ok_and(rules::can_log_in);
-            (ok && active).then_some(member)
-        }
-        None => {
-            password::dummy_verify(&password);
-            None
-        }
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let verified = settings
+        .passwords
+        .run(move || match member {
+            Some(member) => {
+                let ok = member
+                    .password_hash
+                    .as_deref()
+                    .is_some_and(|hash| password::verify(&password, hash));
+                let active = Status::parse(&member.status).is_ok_and(rules::can_log_in);
+                (ok && active).then_some(member)
+            }
+            None => {
+                password::dummy_verify(&password);
+                None
+            }
+        })
+        .await?;
     Ok(verified)
 }
 

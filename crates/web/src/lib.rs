@@ -8,7 +8,7 @@ pub mod api;
 pub mod auth;
 mod discovery;
 mod error;
-mod health;
+pub mod health;
 pub mod serve;
 pub mod tls;
 
@@ -110,6 +110,8 @@ pub struct AppState {
     /// Bearer token of the admin API; `None` turns the admin API off.
     pub admin_token: Option<String>,
     pub accounts: accounts::Accounts,
+    /// The last `/healthz` write probe.
+    pub health: health::WriteProbe,
 }
 
 /// The whole HTTP application. Tests drive it directly or over a real socket.

@@ -1,7 +1,7 @@
 //! The current member: profile, password, personal API tokens.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cooperage_db::members::{self, ProfileChange};
@@ -114,26 +114,44 @@ pub struct PasswordChange {
     new_password: String,
 }
 
-/// `POST /api/v1/me/password`: needs the current password; ends every other session.
+/// `POST /api/v1/me/password`: needs the current password (guesses at it are limited like
+/// logins); revokes every API token and ends every other session.
 pub async fn change_password(
     State(state): State<AppState>,
+    ConnectInfo(crate::ClientAddr(peer)): ConnectInfo<crate::ClientAddr>,
     me: CurrentMember,
     Json(body): Json<PasswordChange>,
 ) -> Result<Response, AppError> {
     me.require_write()?;
+    let limiter = &state.accounts.limiter;
+    let account = super::session::limit_key(Some(&me.member), &me.member.username);
+    let ip = peer.ip();
+    if let Err(wait) = limiter.begin(&account, ip, std::time::Instant::now()) {
+        return Err(AppError::TooManyRequests {
+            message: "too many wrong passwords: try again later".into(),
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
     let current = me.member.password_hash.clone().unwrap_or_default();
-    let username = me.member.username.clone();
-    let hashed = tokio::task::spawn_blocking(move || {
-        if !password::verify(&body.current_password, &current) {
-            return Err(AppError::field("current_password", "is wrong"));
+    let given = body.current_password;
+    let passwords = &state.accounts.settings.passwords;
+    let verified = passwords.run(move || password::verify(&given, &current)).await;
+    match verified {
+        Ok(true) => limiter.succeeded(&account, ip),
+        Ok(false) => return Err(AppError::field("current_password", "is wrong")),
+        Err(error) => {
+            limiter.abandoned(&account, ip);
+            return Err(error.into());
         }
-        password::check_strength(&body.new_password, &username)
-            .map_err(|e| AppError::field("new_password", &e.to_string()))?;
-        password::hash(&body.new_password).map_err(|e| AppError::Internal(e.to_string()))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))??;
-    let id = me.member.id;
+    }
+    password::check_strength(&body.new_password, &me.member.username)
+        .map_err(|e| AppError::field("new_password", &e.to_string()))?;
+    let new_password = body.new_password;
+    let hashed = passwords
+        .run(move || password::hash(&new_password))
+        .await?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (id, keep) = (me.member.id, me.session_hash);
     state
         .federation
         .context()
@@ -141,11 +159,38 @@ pub async fn change_password(
         .write(move |conn| {
             cooperage_db::transaction(conn, |conn| {
                 members::set_password_hash(conn, id, &hashed)?;
-                members::delete_sessions_of(conn, id)
+                members::revoke_tokens_of(conn, id)?;
+                match &keep {
+                    Some(keep) => members::delete_other_sessions(conn, id, keep),
+                    None => members::delete_sessions_of(conn, id),
+                }
             })
         })
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/v1/me/revoke-all`: revokes every API token and ends every session, this one
+/// included (for a member who fears a secret has leaked).
+pub async fn revoke_all(
+    State(state): State<AppState>,
+    me: CurrentMember,
+) -> Result<Response, AppError> {
+    me.require_write()?;
+    let id = me.member.id;
+    state
+        .federation
+        .context()
+        .db()
+        .write(move |conn| {
+            cooperage_db::transaction(conn, |conn| {
+                members::revoke_tokens_of(conn, id)?;
+                members::delete_sessions_of(conn, id)
+            })
+        })
+        .await?;
+    let clear = crate::auth::cookie::clear_session_cookie(state.accounts.settings.secure_cookies);
+    Ok((StatusCode::NO_CONTENT, [(axum::http::header::SET_COOKIE, clear)]).into_response())
 }
 
 /// `GET /api/v1/me/tokens`: the member's tokens, without secrets.

@@ -22,28 +22,37 @@ pub struct Login {
     password: String,
 }
 
-/// `POST /api/v1/auth/login`: sets the session cookie. Failures are rate-limited per account
-/// and per address, and never say whether the account exists.
+/// `POST /api/v1/auth/login`: sets the session cookie. Attempts are limited per account and
+/// address, per address and per account (`auth::rate_limit`), and a failure never says
+/// whether the account exists.
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(crate::ClientAddr(peer)): ConnectInfo<crate::ClientAddr>,
     Json(body): Json<Login>,
 ) -> Result<Response, AppError> {
     let limiter = &state.accounts.limiter;
-    let now = std::time::Instant::now();
-    let account = body.login.trim().to_lowercase();
-    if let Err(wait) = limiter.check(&account, peer.ip(), now) {
+    let context = state.federation.context();
+    let found = accounts::find_login(context, &body.login).await?;
+    let account = limit_key(found.as_ref(), &body.login);
+    let ip = peer.ip();
+    // Counted before the password is checked, so concurrent guesses cannot outrun the limit.
+    if let Err(wait) = limiter.begin(&account, ip, std::time::Instant::now()) {
         return Err(AppError::TooManyRequests {
             message: "too many failed logins: try again later".into(),
             retry_after_secs: wait.as_secs().max(1),
         });
     }
-    let context = state.federation.context();
-    let Some(member) = accounts::authenticate(context, &body.login, &body.password).await? else {
-        limiter.record_failure(&account, peer.ip(), now);
-        return Err(AppError::Unauthorized("wrong login or password".into()));
+    let verified = accounts::verify_login(&state.accounts.settings, found, &body.password).await;
+    let member = match verified {
+        Ok(Some(member)) => member,
+        Ok(None) => return Err(AppError::Unauthorized("wrong login or password".into())),
+        Err(error) => {
+            // Busy: the password was not checked, so the attempt does not count.
+            limiter.abandoned(&account, ip);
+            return Err(error);
+        }
     };
-    limiter.record_success(&account, peer.ip());
+    limiter.succeeded(&account, ip);
     let secret = accounts::start_session(context, &state.accounts.settings, member.id).await?;
     let cookie = cookie::session_cookie(
         &secret,
@@ -55,6 +64,15 @@ pub async fn login(
         Json(json!({ "member": member_view(&member, None, true) })),
     )
         .into_response())
+}
+
+/// What login limits count against: the member when the login names one, so that their
+/// username and e-mail are one account; otherwise the login as typed.
+pub(crate) fn limit_key(member: Option<&cooperage_db::members::Member>, login: &str) -> String {
+    match member {
+        Some(member) => format!("member:{}", member.id),
+        None => format!("login:{}", login.trim().to_lowercase()),
+    }
 }
 
 /// `POST /api/v1/auth/logout`: ends the session (if any) and clears the cookie.
@@ -117,9 +135,12 @@ pub async fn signup(
         crate::auth::password::check_strength(&body.password, &member.username)
             .map_err(|e| AppError::field("password", &e.to_string()))?;
         let password = body.password.clone();
-        let new_hash = tokio::task::spawn_blocking(move || crate::auth::password::hash(&password))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
+        let new_hash = state
+            .accounts
+            .settings
+            .passwords
+            .run(move || crate::auth::password::hash(&password))
+            .await?
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let id = invitation.id;
         let used = context
@@ -130,7 +151,9 @@ pub async fn signup(
                         return Ok(false);
                     }
                     members::set_password_hash(conn, member_id, &new_hash)?;
+                    // Whoever had the old password may have left a session or a token.
                     members::delete_sessions_of(conn, member_id)?;
+                    members::revoke_tokens_of(conn, member_id)?;
                     Ok(true)
                 })
             })
