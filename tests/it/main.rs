@@ -14,6 +14,7 @@ mod delivery;
 mod discovery;
 mod federation;
 mod follows;
+mod hardening;
 mod health;
 mod inbox;
 mod migrations;

@@ -176,12 +176,24 @@ mod tests {
     fn forwarded_headers_count_only_from_trusted_proxies() {
         let xff = [("x-forwarded-for", "203.0.113.9")];
         assert_eq!(resolve("127.0.0.1:5000", &xff, &[]), "127.0.0.1");
-        assert_eq!(resolve("192.0.2.1:5000", &xff, &["127.0.0.1/32"]), "192.0.2.1");
-        assert_eq!(resolve("127.0.0.1:5000", &xff, &["127.0.0.1/32"]), "203.0.113.9");
+        assert_eq!(
+            resolve("192.0.2.1:5000", &xff, &["127.0.0.1/32"]),
+            "192.0.2.1"
+        );
+        assert_eq!(
+            resolve("127.0.0.1:5000", &xff, &["127.0.0.1/32"]),
+            "203.0.113.9"
+        );
         // IPv4-mapped peers match IPv4 ranges.
-        assert_eq!(resolve("[::ffff:127.0.0.1]:5000", &xff, &["127.0.0.0/8"]), "203.0.113.9");
+        assert_eq!(
+            resolve("[::ffff:127.0.0.1]:5000", &xff, &["127.0.0.0/8"]),
+            "203.0.113.9"
+        );
         // No header: the proxy itself.
-        assert_eq!(resolve("127.0.0.1:5000", &[], &["127.0.0.1/32"]), "127.0.0.1");
+        assert_eq!(
+            resolve("127.0.0.1:5000", &[], &["127.0.0.1/32"]),
+            "127.0.0.1"
+        );
     }
 
     #[test]
@@ -190,7 +202,10 @@ mod tests {
         // The client claims 1.1.1.1; our proxies saw 203.0.113.9.
         let chain = [("x-forwarded-for", "1.1.1.1, 203.0.113.9, 10.0.0.2")];
         assert_eq!(resolve("127.0.0.1:1", &chain, &trusted), "203.0.113.9");
-        let split = [("x-forwarded-for", "1.1.1.1"), ("x-forwarded-for", "203.0.113.9")];
+        let split = [
+            ("x-forwarded-for", "1.1.1.1"),
+            ("x-forwarded-for", "203.0.113.9"),
+        ];
         assert_eq!(resolve("127.0.0.1:1", &split, &trusted), "203.0.113.9");
         let forwarded = [(
             "forwarded",
@@ -198,7 +213,10 @@ mod tests {
         )];
         assert_eq!(resolve("127.0.0.1:1", &forwarded, &trusted), "2001:db8::7");
         // Forwarded wins over X-Forwarded-For.
-        let both = [("forwarded", "for=198.51.100.4:80"), ("x-forwarded-for", "203.0.113.9")];
+        let both = [
+            ("forwarded", "for=198.51.100.4:80"),
+            ("x-forwarded-for", "203.0.113.9"),
+        ];
         assert_eq!(resolve("127.0.0.1:1", &both, &trusted), "198.51.100.4");
         // An unusable hop stops the walk: the proxy is the client.
         let hidden = [("forwarded", "for=1.1.1.1, for=_hidden")];

@@ -178,7 +178,10 @@ impl Shared {
         let app = self.app.clone();
         let trusted = self.options.trusted_proxies.clone();
         let body_timeout = self.options.body_timeout;
+        let started = Arc::new(tokio::sync::Notify::new());
+        let first_request = started.clone();
         let service = hyper::service::service_fn(move |request: Request<Incoming>| {
+            started.notify_one();
             let client = ClientAddr::resolve(peer, request.headers(), &trusted);
             let mut request = request.map(|body| DeadlineBody::new(body, body_timeout));
             request.extensions_mut().insert(ConnectInfo(client));
@@ -186,6 +189,26 @@ impl Shared {
         });
         let connection = self.builder.serve_connection_with_upgrades(io, service);
         tokio::pin!(connection);
+        // hyper's header timeout starts only once it has told HTTP/1 from HTTP/2 by the first
+        // bytes, so a client that sends nothing at all is timed here: the first request's
+        // headers must be complete within the header time.
+        let first = tokio::time::timeout(self.options.header_timeout, first_request.notified());
+        tokio::select! {
+            result = connection.as_mut() => {
+                if let Err(error) = result {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
+                }
+                return;
+            }
+            arrived = first => {
+                if arrived.is_err() {
+                    tracing::debug!(%peer, "no request in time; closing");
+                    return;
+                }
+            }
+            _ = self.shutdown.cancelled() => return,
+            _ = self.hard_stop.cancelled() => return,
+        }
         tokio::select! {
             result = connection.as_mut() => {
                 if let Err(error) = result {

@@ -135,7 +135,9 @@ pub async fn change_password(
     let current = me.member.password_hash.clone().unwrap_or_default();
     let given = body.current_password;
     let passwords = &state.accounts.settings.passwords;
-    let verified = passwords.run(move || password::verify(&given, &current)).await;
+    let verified = passwords
+        .run(move || password::verify(&given, &current))
+        .await;
     match verified {
         Ok(true) => limiter.succeeded(&account, ip),
         Ok(false) => return Err(AppError::field("current_password", "is wrong")),
@@ -190,7 +192,11 @@ pub async fn revoke_all(
         })
         .await?;
     let clear = crate::auth::cookie::clear_session_cookie(state.accounts.settings.secure_cookies);
-    Ok((StatusCode::NO_CONTENT, [(axum::http::header::SET_COOKIE, clear)]).into_response())
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(axum::http::header::SET_COOKIE, clear)],
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/me/tokens`: the member's tokens, without secrets.

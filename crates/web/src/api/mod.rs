@@ -263,7 +263,10 @@ mod tests {
         // Sec-Fetch-Site decides when both are sent.
         assert!(!check(
             Method::POST,
-            &[("origin", "https://coop.example"), ("sec-fetch-site", "cross-site")]
+            &[
+                ("origin", "https://coop.example"),
+                ("sec-fetch-site", "cross-site")
+            ]
         ));
     }
 }
