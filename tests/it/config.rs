@@ -255,7 +255,7 @@ fn reserved_handles_port_zero_and_unbounded_hours_are_refused() {
     }
     refused(
         &[("COOPERAGE__HTTP__TRUSTED_PROXIES", "[\"localhost\"]")],
-        "http.trusted_proxies",
+        "http.trusted_proxies[0]",
         "CIDR",
     );
     let config = load(

@@ -14,10 +14,13 @@ use crate::AppState;
 /// would let anyone make the database fsync in a loop.
 const PROBE_EVERY: Duration = Duration::from_secs(2);
 
+/// When a write probe ran, and what it found.
+type Probed = (Instant, Result<(), String>);
+
 /// The last write probe and when it ran. Concurrent health checks wait for one probe.
 #[derive(Debug, Clone, Default)]
 pub struct WriteProbe {
-    last: Arc<tokio::sync::Mutex<Option<(Instant, Result<(), String>)>>>,
+    last: Arc<tokio::sync::Mutex<Option<Probed>>>,
 }
 
 impl WriteProbe {
