@@ -96,7 +96,7 @@ impl Default for HttpConfig {
             tls_key: String::new(),
             header_timeout_seconds: 10,
             body_timeout_seconds: 30,
-            max_connections: 1024,
+            max_connections: 8192,
             shutdown_grace_seconds: 10,
             trusted_proxies: Vec::new(),
         }

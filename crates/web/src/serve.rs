@@ -50,7 +50,7 @@ impl Default for ServeOptions {
         Self {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
-            max_connections: 1024,
+            max_connections: 8192,
             shutdown_grace: Duration::from_secs(10),
             trusted_proxies: Vec::new(),
         }
