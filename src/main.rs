@@ -263,7 +263,8 @@ async fn migrate(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(mut config: Config) -> anyhow::Result<()> {
+    raise_open_file_limit(&mut config);
     let instance = Instance::start(config).await?;
     let stop = instance.shutdown_token();
     tokio::spawn(async move {
@@ -272,6 +273,32 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         stop.cancel();
     });
     instance.wait().await
+}
+
+/// Every connection is a file descriptor, and distributions often start services with a soft
+/// limit of 1024: raise it to the hard limit, which needs no privilege. If that is still
+/// below `http.max_connections`, lower the cap to fit, with room left for the database and
+/// deliveries: clients then wait in the kernel's queue instead of `accept` failing.
+fn raise_open_file_limit(config: &mut Config) {
+    /// Descriptors kept for everything but clients (database, deliveries, files).
+    const RESERVE: u64 = 256;
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => {
+            let fits = limit.saturating_sub(RESERVE).max(16);
+            if u64::from(config.http.max_connections) > fits {
+                tracing::warn!(
+                    limit,
+                    max_connections = fits,
+                    "the open-file limit is low: serving fewer connections at once than \
+                     http.max_connections (raise the hard limit: ulimit -Hn, LimitNOFILE)"
+                );
+                config.http.max_connections = u32::try_from(fits).unwrap_or(u32::MAX);
+            } else {
+                tracing::debug!(limit, "open-file limit");
+            }
+        }
+        Err(error) => tracing::warn!(%error, "cannot raise the open-file limit"),
+    }
 }
 
 async fn shutdown_signal() {

@@ -15,7 +15,6 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::Config;
-use cooperage_web::tls::TlsListener;
 
 /// How long shutdown waits for background work to finish before giving up on it.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -104,33 +103,15 @@ impl Instance {
                 )),
                 secure_cookies: federation_settings(&config).scheme() == "https",
             },
+            health: Default::default(),
         };
         let router = cooperage_web::router(state);
         let stop = shutdown.clone();
         let scheme = if tls.is_some() { "https" } else { "http" };
-        let listener = match tls {
-            Some(tls) => Either::Tls(
-                TlsListener::new(listener, tls).map_err(|e| StartError::Tls(e.to_string()))?,
-            ),
-            None => Either::Plain(listener),
-        };
+        let options = serve_options(&config);
         let task = tokio::spawn(async move {
             tracing::info!(%addr, scheme, domain = %config.instance.domain, "serving");
-            // Connect info gives handlers the peer address (login rate limits per address).
-            let service = router.into_make_service_with_connect_info::<cooperage_web::ClientAddr>();
-            let served = match listener {
-                Either::Plain(listener) => {
-                    axum::serve(listener, service)
-                        .with_graceful_shutdown(stop.cancelled_owned())
-                        .await
-                }
-                Either::Tls(listener) => {
-                    axum::serve(listener, service)
-                        .with_graceful_shutdown(stop.cancelled_owned())
-                        .await
-                }
-            };
-            served.context("HTTP server failed")?;
+            cooperage_web::serve::serve(listener, tls, router, options, stop).await;
             // In-flight requests are done; let background work (deliveries) reach a safe point.
             background.close();
             if tokio::time::timeout(DRAIN_TIMEOUT, background.wait())
@@ -212,9 +193,16 @@ pub async fn open_database(config: &Config) -> Result<Database, cooperage_db::Db
     .map_err(|e| cooperage_db::DbError::Task(e.to_string()))?
 }
 
-enum Either {
-    Plain(TcpListener),
-    Tls(TlsListener),
+/// Limits of the HTTP server from the config.
+pub fn serve_options(config: &Config) -> cooperage_web::serve::ServeOptions {
+    let http = &config.http;
+    cooperage_web::serve::ServeOptions {
+        header_timeout: Duration::from_secs(http.header_timeout_seconds),
+        body_timeout: Duration::from_secs(http.body_timeout_seconds),
+        max_connections: http.max_connections as usize,
+        shutdown_grace: Duration::from_secs(http.shutdown_grace_seconds),
+        trusted_proxies: http.trusted_proxies.iter().map(|p| p.net()).collect(),
+    }
 }
 
 /// The TLS configuration, when `http.tls_cert` and `http.tls_key` are set.
@@ -238,6 +226,7 @@ pub fn account_settings(config: &Config) -> cooperage_app::AccountSettings {
         trial: Duration::from_secs(u64::from(m.trial_days) * 86_400),
         invitation_validity: Duration::from_secs(u64::from(m.invitation_valid_hours) * 3600),
         session_lifetime: Duration::from_secs(u64::from(m.session_days) * 86_400),
+        passwords: cooperage_app::secrets::password::PasswordWork::for_this_machine(),
     }
 }
 

@@ -55,6 +55,7 @@ pub fn load(
         Some(path) => read_file(path)?,
         None => Table::new(),
     };
+    let from_file = table.clone();
     let mut from_env = Vec::new();
     for (var, raw) in env {
         let Some(rest) = var.strip_prefix(ENV_PREFIX) else {
@@ -76,12 +77,47 @@ pub fn load(
         from_env.push((path.join("."), var));
     }
 
+    // Where `key` was set: the variable, else the file if it has the key. Unset (a default):
+    // the key or section set closest to it, since that is what made the value wrong.
+    let set_at = |key: &str| {
+        let env = from_env.iter().find(|(k, _)| {
+            k == key || key.starts_with(&format!("{k}.")) || k.starts_with(&format!("{key}."))
+        });
+        if let Some((_, var)) = env {
+            return Some(Origin::Env(var.clone()));
+        }
+        let in_file = key
+            .split('.')
+            .try_fold(&from_file, |table, part| match table.get(part) {
+                Some(Value::Table(inner)) => Some(inner),
+                Some(_) => Some(table),
+                None => None,
+            })
+            .is_some();
+        file.filter(|_| in_file)
+            .map(|path| Origin::File(path.to_owned()))
+    };
     let origin_of = |key: &str| {
-        from_env
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, var)| Origin::Env(var.clone()))
-            .or_else(|| file.map(|p| Origin::File(p.to_owned())))
+        set_at(key)
+            .or_else(|| {
+                Config::related_keys(key)
+                    .iter()
+                    .find_map(|related| set_at(related))
+            })
+            .or_else(|| {
+                // Nothing set explains it: name every variable given, else the file.
+                file.map(|p| Origin::File(p.to_owned())).or_else(|| {
+                    (!from_env.is_empty()).then(|| {
+                        Origin::Env(
+                            from_env
+                                .iter()
+                                .map(|(_, var)| var.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        )
+                    })
+                })
+            })
             .unwrap_or(Origin::Defaults)
     };
 

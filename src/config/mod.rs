@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 use serde::{Deserialize, Serialize};
 
 pub use load::{ConfigError, Origin, load};
-pub use values::{DatabaseUrl, FederationDebug, InstanceDomain, LogFilter, UsernameValue};
+pub use values::{
+    DatabaseUrl, FederationDebug, InstanceDomain, LogFilter, ProxyRange, UsernameValue,
+};
 
 /// The whole configuration of one instance. Passed by value: no globals, so several
 /// instances can run in one process (the test kit does).
@@ -64,7 +66,7 @@ impl Default for InstanceConfig {
     }
 }
 
-/// `[http]`: where the server listens.
+/// `[http]`: where the server listens, and what it allows a client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
@@ -73,6 +75,17 @@ pub struct HttpConfig {
     /// PEM certificate chain; with `tls_key`, `serve` speaks https itself.
     pub tls_cert: String,
     pub tls_key: String,
+    /// Time for a client to send a request's headers (and the TLS handshake); also how long
+    /// an idle keep-alive connection stays open.
+    pub header_timeout_seconds: u64,
+    /// Time for a client to send a request's whole body.
+    pub body_timeout_seconds: u64,
+    /// Connections served at once; further clients wait in the kernel's accept queue.
+    pub max_connections: u32,
+    /// How long shutdown waits for in-flight requests before closing their connections.
+    pub shutdown_grace_seconds: u64,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` headers are believed.
+    pub trusted_proxies: Vec<ProxyRange>,
 }
 
 impl Default for HttpConfig {
@@ -81,6 +94,11 @@ impl Default for HttpConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             tls_cert: String::new(),
             tls_key: String::new(),
+            header_timeout_seconds: 10,
+            body_timeout_seconds: 30,
+            max_connections: 8192,
+            shutdown_grace_seconds: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -162,7 +180,32 @@ pub struct LogConfig {
     pub filter: LogFilter,
 }
 
+/// Names the coop's handle may not take: the instance actor's, and paths of our own routes
+/// (`/{handle}` is the coop's profile page, so `healthz` would be shadowed).
+pub const RESERVED_HANDLES: &[&str] = &[
+    "instance.actor",
+    "actors",
+    "api",
+    "healthz",
+    "inbox",
+    "nodeinfo",
+    "posts",
+    "admin",
+];
+
 impl Config {
+    /// The keys that `key`'s validation depends on: when `key` keeps its default, the mistake
+    /// is in one of these, and the error names where that one came from.
+    pub fn related_keys(key: &str) -> &'static [&'static str] {
+        match key {
+            "http.tls_cert" => &["http.tls_key"],
+            "http.tls_key" => &["http.tls_cert"],
+            "delivery.retry_max_seconds" => &["delivery.retry_initial_seconds"],
+            "instance.domain" => &["federation.debug"],
+            _ => &[],
+        }
+    }
+
     /// Whether federation runs in debug mode: plain http and `localhost:<port>` domains allowed.
     pub fn federation_debug(&self) -> bool {
         match self.federation.debug {
@@ -202,6 +245,26 @@ impl Config {
             ),
             ("members.session_days", u64::from(m.session_days), 1..=365),
             (
+                "http.header_timeout_seconds",
+                self.http.header_timeout_seconds,
+                1..=3600,
+            ),
+            (
+                "http.body_timeout_seconds",
+                self.http.body_timeout_seconds,
+                1..=3600,
+            ),
+            (
+                "http.max_connections",
+                u64::from(self.http.max_connections),
+                1..=1_000_000,
+            ),
+            (
+                "http.shutdown_grace_seconds",
+                self.http.shutdown_grace_seconds,
+                0..=3600,
+            ),
+            (
                 "delivery.concurrency",
                 u64::from(delivery.concurrency),
                 1..=10_000,
@@ -222,6 +285,17 @@ impl Config {
                 1..=7 * 86_400,
             ),
             ("delivery.lease_seconds", delivery.lease_seconds, 5..=86_400),
+            // Hours become seconds: bounded so that the product cannot overflow.
+            (
+                "delivery.give_up_after_hours",
+                delivery.give_up_after_hours,
+                1..=87_600,
+            ),
+            (
+                "delivery.unreachable_after_hours",
+                delivery.unreachable_after_hours,
+                1..=87_600,
+            ),
             (
                 "delivery.poll_interval_ms",
                 delivery.poll_interval_ms,
@@ -254,6 +328,13 @@ impl Config {
             return Err((
                 "admin.api_token".into(),
                 "expected at least 24 characters (or empty to turn the admin API off)".into(),
+            ));
+        }
+        let handle = self.instance.coop_handle.as_str();
+        if RESERVED_HANDLES.contains(&handle) {
+            return Err((
+                "instance.coop_handle".into(),
+                format!("`{handle}` is reserved (it names a route or the instance's own actor)"),
             ));
         }
         if self.instance.name.trim().is_empty() {

@@ -57,6 +57,9 @@ impl InstanceDomain {
         }
         let parsed = url::Url::parse(&format!("http://{raw}")).map_err(|e| e.to_string())?;
         let host = parsed.host_str().ok_or("no host")?;
+        if parsed.port() == Some(0) {
+            return Err("port 0 is not a port peers can reach".into());
+        }
         let normalized = match parsed.port() {
             Some(port) => format!("{host}:{port}"),
             None => host.to_owned(),
@@ -137,6 +140,54 @@ string_value!(
     UsernameValue,
     "a username of a-z, 0-9, '_', '.' and '-', such as coop"
 );
+
+/// A trusted proxy: an address (`127.0.0.1`, `::1`) or a network (`10.0.0.0/8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyRange(ipnet::IpNet);
+
+impl ProxyRange {
+    /// Parses an address or a CIDR network.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if let Ok(ip) = raw.parse::<std::net::IpAddr>() {
+            return Ok(Self(ipnet::IpNet::from(ip)));
+        }
+        raw.parse::<ipnet::IpNet>()
+            .map(|net| Self(net.trunc()))
+            .map_err(|_| format!("{raw:?} is not an address or network"))
+    }
+
+    /// The network.
+    pub fn net(&self) -> ipnet::IpNet {
+        self.0
+    }
+
+    fn as_str(&self) -> String {
+        // A single address reads as written, without `/32`.
+        if self.0.prefix_len() == self.0.max_prefix_len() {
+            self.0.addr().to_string()
+        } else {
+            self.0.to_string()
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ProxyRange {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        ProxyRange::parse(&raw).map_err(|why| {
+            de::Error::custom(format!(
+                "{why}; expected an IP address or CIDR such as 10.0.0.0/8"
+            ))
+        })
+    }
+}
+
+impl Serialize for ProxyRange {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.as_str())
+    }
+}
 
 /// A `tracing` filter such as `info` or `cooperage=debug,tower_http=info`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,6 +282,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn proxy_ranges() {
+        for (raw, shown) in [
+            ("127.0.0.1", "127.0.0.1"),
+            ("10.1.2.3/8", "10.0.0.0/8"),
+            ("::1", "::1"),
+            ("fd00::/8", "fd00::/8"),
+        ] {
+            assert_eq!(ProxyRange::parse(raw).unwrap().as_str(), shown);
+        }
+        for bad in ["", "localhost", "10.0.0.0/33", "1.2.3"] {
+            assert!(ProxyRange::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn domains_are_bare_hosts() {
         for ok in ["coop.example", "localhost:8080", "xn--mnchen-3ya.example"] {
             assert!(InstanceDomain::parse(ok).is_ok(), "{ok}");
@@ -242,6 +308,7 @@ mod tests {
             "a b",
             "user@host",
             "Coop.Example",
+            "localhost:0",
         ] {
             assert!(InstanceDomain::parse(bad).is_err(), "{bad}");
         }

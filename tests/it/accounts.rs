@@ -156,7 +156,8 @@ backend_tests! {
             .call(Method::POST, "/api/v1/me/password", Some(json!({ "current_password": "a brand new passphrase", "new_password": "yet another passphrase" })))
             .await;
         assert_eq!(status, 204);
-        assert_eq!(ben2.call(Method::GET, "/api/v1/me", None).await.0, 401, "sessions end with a password change");
+        assert_eq!(ben2.call(Method::GET, "/api/v1/me", None).await.0, 200, "the session making the change stays");
+        assert_eq!(Client::new(&coop).login("ben", "a brand new passphrase").await.0, 401);
         assert_eq!(ben2.login("ben", "yet another passphrase").await.0, 200);
 
         // Profile edit, then logout ends the session.

@@ -126,7 +126,8 @@ backend_tests! {
             (Method::POST, "/api/v1/admin/follow-requests/accept".into(), Some(json!({ "follower": "not a handle" })), [401, 403, 403, 400, 401]),
             (Method::PUT, "/api/v1/admin/actors/coop/approval".into(), Some(json!({ "manually_approves_followers": false })), [401, 403, 403, 200, 401]),
             (Method::POST, "/api/v1/admin/announcements".into(), Some(json!({ "text": "Hallo" })), [401, 403, 403, 201, 401]),
-            // Last: it ends the sessions it is called with.
+            // Last: they end the sessions they are called with.
+            (Method::POST, "/api/v1/me/revoke-all".into(), None, [401, 204, 204, 204, 401]),
             (Method::POST, "/api/v1/auth/logout".into(), None, [204, 204, 204, 204, 204]),
         ];
         let mut failures = Vec::new();

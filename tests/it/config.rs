@@ -203,3 +203,106 @@ fn errors_in_a_file_name_the_file_and_line() {
         .to_string();
     assert!(message.contains("cannot read config file"), "{message}");
 }
+
+/// Values that would break the instance later are refused at load (issue 9).
+#[test]
+fn reserved_handles_port_zero_and_unbounded_hours_are_refused() {
+    let refused = |pairs: &[(&str, &str)], key: &str, needle: &str| {
+        let error = load(None, env(pairs)).expect_err("must be refused");
+        let message = error.to_string();
+        assert!(message.contains(&format!("`{key}`")), "{message}");
+        assert!(message.contains(needle), "{message} lacks {needle:?}");
+        assert!(
+            message.contains(pairs[0].0),
+            "{message} does not name {}",
+            pairs[0].0
+        );
+    };
+    for handle in ["instance.actor", "healthz", "inbox", "api"] {
+        refused(
+            &[("COOPERAGE__INSTANCE__COOP_HANDLE", handle)],
+            "instance.coop_handle",
+            "reserved",
+        );
+    }
+    refused(
+        &[("COOPERAGE__INSTANCE__DOMAIN", "localhost:0")],
+        "instance.domain",
+        "port 0",
+    );
+    for hours in ["0", "87601", "5124095576030432"] {
+        refused(
+            &[("COOPERAGE__DELIVERY__GIVE_UP_AFTER_HOURS", hours)],
+            "delivery.give_up_after_hours",
+            "1 to 87600",
+        );
+        refused(
+            &[("COOPERAGE__DELIVERY__UNREACHABLE_AFTER_HOURS", hours)],
+            "delivery.unreachable_after_hours",
+            "1 to 87600",
+        );
+    }
+    for (key, value) in [
+        ("HEADER_TIMEOUT_SECONDS", "0"),
+        ("BODY_TIMEOUT_SECONDS", "0"),
+        ("MAX_CONNECTIONS", "0"),
+    ] {
+        refused(
+            &[(&format!("COOPERAGE__HTTP__{key}"), value)],
+            &format!("http.{}", key.to_lowercase()),
+            "expected a number",
+        );
+    }
+    refused(
+        &[("COOPERAGE__HTTP__TRUSTED_PROXIES", "[\"localhost\"]")],
+        "http.trusted_proxies[0]",
+        "CIDR",
+    );
+    let config = load(
+        None,
+        env(&[(
+            "COOPERAGE__HTTP__TRUSTED_PROXIES",
+            "[\"127.0.0.1\", \"10.0.0.0/8\"]",
+        )]),
+    )
+    .expect("proxies");
+    assert_eq!(config.http.trusted_proxies.len(), 2);
+}
+
+/// A mistake that shows on a key left at its default is named by the variable that caused
+/// it, not by "built-in defaults".
+#[test]
+fn errors_name_the_variable_that_made_a_default_wrong() {
+    for (pairs, needle) in [
+        (
+            vec![("COOPERAGE__FEDERATION__DEBUG", "false")],
+            "environment variable COOPERAGE__FEDERATION__DEBUG",
+        ),
+        (
+            vec![("COOPERAGE__HTTP__TLS_CERT", "/etc/cert.pem")],
+            "environment variable COOPERAGE__HTTP__TLS_CERT",
+        ),
+        (
+            vec![
+                ("COOPERAGE__DELIVERY__RETRY_INITIAL_SECONDS", "86400"),
+                ("COOPERAGE__DELIVERY__RETRY_MAX_SECONDS", "60"),
+            ],
+            "environment variable COOPERAGE__DELIVERY__RETRY_MAX_SECONDS",
+        ),
+    ] {
+        let message = load(None, env(&pairs)).expect_err("refused").to_string();
+        assert!(message.starts_with(needle), "{message}");
+        assert!(!message.contains("built-in defaults"), "{message}");
+    }
+    // Only a default wrong because of a file: the file is named.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("coop.toml");
+    std::fs::write(&path, "[federation]\ndebug = false\n").unwrap();
+    let message = load(Some(&path), Vec::new())
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        message.starts_with(&path.display().to_string()),
+        "{message}"
+    );
+}

@@ -15,6 +15,7 @@ mod delivery;
 mod discovery;
 mod federation;
 mod follows;
+mod hardening;
 mod hardening_federation;
 mod health;
 mod inbox;

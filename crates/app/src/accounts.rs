@@ -11,7 +11,7 @@ use cooperage_federation::outbox;
 use cooperage_federation::settings::INSTANCE_ACTOR;
 
 use crate::secrets::{password, tokens};
-use crate::{App, Error, blocking};
+use crate::{App, Error};
 
 /// What a new account is made of.
 pub struct NewAccount {
@@ -64,7 +64,10 @@ pub async fn create_member(app: &App, account: NewAccount) -> Result<Member, Err
         ));
     }
     let secret = account.password;
-    let hash = blocking("password hashing stopped", move || password::hash(&secret))
+    let hash = app
+        .accounts()
+        .passwords
+        .run(move || password::hash(&secret))
         .await?
         .map_err(|e| Error::internal("cannot hash a password", e))?;
     let keys = local_actors::generate_keys().await?;
@@ -109,28 +112,39 @@ pub async fn create_member(app: &App, account: NewAccount) -> Result<Member, Err
     .await
 }
 
-/// Checks a login (username or e-mail) and password. The answer never says which was wrong,
-/// and takes the same time whether or not the account exists.
-pub async fn authenticate(app: &App, login: &str, secret: &str) -> Result<Option<Member>, Error> {
+/// The member who logs in as `login` (username or e-mail), if any: what login limits are
+/// counted against, before the password is checked.
+pub async fn find_login(app: &App, login: &str) -> Result<Option<Member>, Error> {
     let owned = login.to_owned();
-    let member = app
-        .read(move |conn| members::by_login(conn, &owned))
-        .await?;
+    app.read(move |conn| members::by_login(conn, &owned)).await
+}
+
+/// Checks the password of a login found by [`find_login`], within the bound on argon2 work
+/// (`Error::Busy` when it is full). The answer never says which was wrong, and takes the same
+/// time whether or not the account exists.
+pub async fn verify_login(
+    app: &App,
+    member: Option<Member>,
+    secret: &str,
+) -> Result<Option<Member>, Error> {
     let secret = secret.to_owned();
-    blocking("password check stopped", move || match member {
-        Some(member) => {
-            let ok = member
-                .password_hash
-                .as_deref()
-                .is_some_and(|hash| password::verify(&secret, hash));
-            (ok && rules::can_log_in(member.status)).then_some(member)
-        }
-        None => {
-            password::dummy_verify(&secret);
-            None
-        }
-    })
-    .await
+    Ok(app
+        .accounts()
+        .passwords
+        .run(move || match member {
+            Some(member) => {
+                let ok = member
+                    .password_hash
+                    .as_deref()
+                    .is_some_and(|hash| password::verify(&secret, hash));
+                (ok && rules::can_log_in(member.status)).then_some(member)
+            }
+            None => {
+                password::dummy_verify(&secret);
+                None
+            }
+        })
+        .await?)
 }
 
 /// Starts a session; returns the secret for the cookie.
@@ -230,19 +244,22 @@ async fn reset_password(
         .ok_or(Error::NotFound)?;
     password::check_strength(&new_password, &member.username)
         .map_err(|e| Error::invalid("password", e.to_string()))?;
-    let new_hash = blocking("password hashing stopped", move || {
-        password::hash(&new_password)
-    })
-    .await?
-    .map_err(|e| Error::internal("cannot hash a password", e))?;
+    let new_hash = app
+        .accounts()
+        .passwords
+        .run(move || password::hash(&new_password))
+        .await?
+        .map_err(|e| Error::internal("cannot hash a password", e))?;
     let now = cooperage_db::now();
     let used = app
         .write(move |conn, _| {
             if !invitations::use_up(conn, invitation_id, now)? {
                 return Ok(false);
             }
+            // Whoever held a session or token of the account before the reset loses it.
             members::set_password_hash(conn, member_id, &new_hash)?;
             members::delete_sessions_of(conn, member_id)?;
+            members::revoke_tokens_of(conn, member_id)?;
             Ok(true)
         })
         .await?;
@@ -252,27 +269,49 @@ async fn reset_password(
     Ok(member)
 }
 
-/// Changes a member's password after checking the current one; their sessions end.
+/// Changes a member's password after checking the current one (`Error::Invalid` on
+/// `current_password` when it is wrong). Every API token is revoked and every session ends,
+/// but `keep_session` (the hash of the session making the change, if any).
 pub async fn change_password(
     app: &App,
     member: &Member,
     current: String,
     new_password: String,
+    keep_session: Option<String>,
 ) -> Result<(), Error> {
     let stored = member.password_hash.clone().unwrap_or_default();
-    let username = member.username.clone();
-    let hashed = blocking("password hashing stopped", move || {
-        if !password::verify(&current, &stored) {
-            return Err(Error::invalid("current_password", "is wrong"));
-        }
-        password::check_strength(&new_password, &username)
-            .map_err(|e| Error::invalid("new_password", e.to_string()))?;
-        password::hash(&new_password).map_err(|e| Error::internal("cannot hash a password", e))
-    })
-    .await??;
+    let passwords = &app.accounts().passwords;
+    if !passwords
+        .run(move || password::verify(&current, &stored))
+        .await?
+    {
+        return Err(Error::invalid("current_password", "is wrong"));
+    }
+    password::check_strength(&new_password, &member.username)
+        .map_err(|e| Error::invalid("new_password", e.to_string()))?;
+    let hashed = passwords
+        .run(move || password::hash(&new_password))
+        .await?
+        .map_err(|e| Error::internal("cannot hash a password", e))?;
     let id = member.id;
     app.write(move |conn, _| {
         members::set_password_hash(conn, id, &hashed)?;
+        members::revoke_tokens_of(conn, id)?;
+        match &keep_session {
+            Some(keep) => members::delete_other_sessions(conn, id, keep)?,
+            None => members::delete_sessions_of(conn, id)?,
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Revokes every API token of a member and ends every session (for a member who fears a
+/// secret leaked).
+pub async fn revoke_all(app: &App, member: &Member) -> Result<(), Error> {
+    let id = member.id;
+    app.write(move |conn, _| {
+        members::revoke_tokens_of(conn, id)?;
         members::delete_sessions_of(conn, id)?;
         Ok(())
     })

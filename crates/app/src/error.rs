@@ -25,6 +25,12 @@ pub enum Error {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// Too much work of this kind right now (password checks): try again shortly.
+    #[error("{message}")]
+    Busy {
+        message: String,
+        retry_after_secs: u64,
+    },
     #[error(transparent)]
     Federation(#[from] cooperage_federation::Error),
     #[error(transparent)]

@@ -32,6 +32,8 @@ pub struct AccountSettings {
     pub invitation_validity: Duration,
     /// How long a login session lasts.
     pub session_lifetime: Duration,
+    /// The bound on argon2 work, shared by everything that hashes or verifies passwords.
+    pub passwords: secrets::password::PasswordWork,
 }
 
 impl Default for AccountSettings {
@@ -40,6 +42,7 @@ impl Default for AccountSettings {
             trial: Duration::from_secs(182 * 86_400),
             invitation_validity: Duration::from_secs(7 * 86_400),
             session_lifetime: Duration::from_secs(30 * 86_400),
+            passwords: secrets::password::PasswordWork::for_this_machine(),
         }
     }
 }
@@ -114,15 +117,4 @@ impl App {
     {
         Ok(self.db().run(work).await?)
     }
-}
-
-/// Runs CPU-heavy work (password hashing, key generation) on the blocking pool.
-pub(crate) async fn blocking<T, F>(what: &'static str, work: F) -> Result<T, Error>
-where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| Error::internal(what, e))
 }

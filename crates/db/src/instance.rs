@@ -38,3 +38,14 @@ pub fn check_health(conn: &mut AnyConnection) -> Result<(), DbError> {
     instance::table.count().get_result::<i64>(conn)?;
     Ok(())
 }
+
+/// Whether the database takes writes (a full disk, a read-only file or a read-only replica
+/// fail here while reads still work): rewrites the instance row with itself.
+pub fn check_writable(conn: &mut AnyConnection) -> Result<(), DbError> {
+    crate::transaction(conn, |conn| {
+        diesel::update(instance::table.filter(instance::id.eq(1)))
+            .set(instance::domain.eq(instance::domain))
+            .execute(conn)?;
+        Ok(())
+    })
+}

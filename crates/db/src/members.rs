@@ -294,6 +294,32 @@ pub fn delete_sessions_of(conn: &mut AnyConnection, member_id: i64) -> Result<()
     Ok(())
 }
 
+/// Ends every session of a member but one (the one changing the password keeps working).
+pub fn delete_other_sessions(
+    conn: &mut AnyConnection,
+    member_id: i64,
+    keep_hash: &str,
+) -> Result<(), DbError> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::member_id.eq(member_id))
+            .filter(sessions::token_hash.ne(keep_hash)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes every unrevoked API token of a member; returns how many.
+pub fn revoke_tokens_of(conn: &mut AnyConnection, member_id: i64) -> Result<usize, DbError> {
+    Ok(diesel::update(
+        api_tokens::table
+            .filter(api_tokens::member_id.eq(member_id))
+            .filter(api_tokens::revoked_at.is_null()),
+    )
+    .set(api_tokens::revoked_at.eq(Some(crate::now())))
+    .execute(conn)?)
+}
+
 /// A personal API token as listed (never with its secret).
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = api_tokens)]

@@ -78,6 +78,7 @@ impl AppError {
                 AppErr::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
                 AppErr::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
                 AppErr::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+                AppErr::Busy { .. } => (StatusCode::TOO_MANY_REQUESTS, "busy"),
                 AppErr::Database(e) if e.is_not_found() => (StatusCode::NOT_FOUND, "not_found"),
                 AppErr::Federation(e) => federation_status(e),
                 AppErr::Database(_) | AppErr::Internal { .. } => {
@@ -124,7 +125,10 @@ impl IntoResponse for AppError {
         let mut response = (status, Json(body)).into_response();
         if let AppError::TooManyRequests {
             retry_after_secs, ..
-        } = &self
+        }
+        | AppError::App(AppErr::Busy {
+            retry_after_secs, ..
+        }) = &self
             && let Ok(value) = retry_after_secs.to_string().parse()
         {
             response

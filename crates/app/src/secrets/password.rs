@@ -1,6 +1,9 @@
 //! Member passwords: argon2id hashing, verification and a strength check.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -173,6 +176,72 @@ pub fn check_strength(password: &str, username: &str) -> Result<(), PasswordErro
     Ok(())
 }
 
+/// Bounds argon2 work: each hash or verification takes [`M_COST_KIB`] of memory and a core
+/// for tens of milliseconds, so unbounded concurrent logins would exhaust memory. At most one
+/// job per CPU runs; the rest wait in line for a short while, then are turned away as busy.
+#[derive(Debug, Clone)]
+pub struct PasswordWork {
+    permits: Arc<Semaphore>,
+    queue_wait: Duration,
+}
+
+/// Why password work was not done.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkError {
+    /// Every slot stayed taken for the whole wait: the caller should try again shortly.
+    #[error("the server is busy checking passwords")]
+    Busy,
+    /// The job itself failed (it panicked).
+    #[error("password work failed: {0}")]
+    Failed(String),
+}
+
+impl From<WorkError> for crate::Error {
+    fn from(error: WorkError) -> Self {
+        match error {
+            WorkError::Busy => crate::Error::Busy {
+                message: "the server is busy checking passwords: try again in a moment".into(),
+                retry_after_secs: 1,
+            },
+            failed @ WorkError::Failed(_) => crate::Error::internal("password work failed", failed),
+        }
+    }
+}
+
+impl PasswordWork {
+    /// `parallel` jobs at once; others wait up to `queue_wait` for a slot.
+    pub fn new(parallel: usize, queue_wait: Duration) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(parallel.max(1))),
+            queue_wait,
+        }
+    }
+
+    /// One job per CPU, and a wait of two seconds (tens of hashes per CPU) before "busy".
+    pub fn for_this_machine() -> Self {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Self::new(cpus, Duration::from_secs(2))
+    }
+
+    /// Runs `job` (hashing or verifying) on the blocking pool once a slot is free.
+    pub async fn run<T, F>(&self, job: F) -> Result<T, WorkError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let permit = tokio::time::timeout(self.queue_wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| WorkError::Busy)?
+            .map_err(|_| WorkError::Busy)?;
+        tokio::task::spawn_blocking(move || {
+            let _slot = permit;
+            job()
+        })
+        .await
+        .map_err(|e| WorkError::Failed(e.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +287,26 @@ mod tests {
             .to_string();
         assert!(verify("an old password", &phc));
         assert!(!verify("a new password", &phc));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn password_work_is_bounded_and_turns_away_when_busy() {
+        let work = PasswordWork::new(1, Duration::from_millis(50));
+        let (started, release) = std::sync::mpsc::channel::<()>();
+        let (gate_tx, gate) = std::sync::mpsc::channel::<()>();
+        let busy = work.clone();
+        let first = tokio::spawn(async move {
+            busy.run(move || {
+                started.send(()).unwrap();
+                gate.recv().unwrap();
+            })
+            .await
+        });
+        release.recv().unwrap();
+        assert!(matches!(work.run(|| ()).await, Err(WorkError::Busy)));
+        gate_tx.send(()).unwrap();
+        first.await.unwrap().unwrap();
+        assert_eq!(work.run(|| 7).await.unwrap(), 7);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The current member: profile, password, personal API tokens.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cooperage_app::{accounts, members};
@@ -50,20 +50,59 @@ pub struct PasswordChange {
     new_password: String,
 }
 
+/// `POST /api/v1/me/password`: needs the current password (guesses at it are limited like
+/// logins); revokes every API token and ends every other session.
 pub async fn change_password(
     State(state): State<AppState>,
+    ConnectInfo(crate::ClientAddr(peer)): ConnectInfo<crate::ClientAddr>,
     me: CurrentMember,
     Json(body): Json<PasswordChange>,
 ) -> Result<Response, AppError> {
     me.require_write()?;
-    accounts::change_password(
+    let limiter = &state.accounts.limiter;
+    let account = super::session::limit_key(Some(&me.member), &me.member.username);
+    let ip = peer.ip();
+    if let Err(wait) = limiter.begin(&account, ip, std::time::Instant::now()) {
+        return Err(AppError::TooManyRequests {
+            message: "too many wrong passwords: try again later".into(),
+            retry_after_secs: wait.as_secs().max(1),
+        });
+    }
+    let changed = accounts::change_password(
         &state.app,
         &me.member,
         body.current_password,
         body.new_password,
+        me.session_hash.clone(),
     )
-    .await?;
+    .await;
+    match &changed {
+        // A wrong current password counts as a failed attempt; nothing else does.
+        Err(cooperage_app::Error::Invalid {
+            field: "current_password",
+            ..
+        }) => {}
+        Err(cooperage_app::Error::Busy { .. }) => limiter.abandoned(&account, ip),
+        _ => limiter.succeeded(&account, ip),
+    }
+    changed?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// `POST /api/v1/me/revoke-all`: revokes every API token and ends every session, this one
+/// included (for a member who fears a secret has leaked).
+pub async fn revoke_all(
+    State(state): State<AppState>,
+    me: CurrentMember,
+) -> Result<Response, AppError> {
+    me.require_write()?;
+    accounts::revoke_all(&state.app, &me.member).await?;
+    let clear = crate::auth::cookie::clear_session_cookie(state.accounts.secure_cookies);
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(axum::http::header::SET_COOKIE, clear)],
+    )
+        .into_response())
 }
 
 pub async fn tokens(

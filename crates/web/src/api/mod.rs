@@ -5,7 +5,7 @@ mod invitations;
 mod me;
 mod members;
 mod projects;
-mod session;
+pub(crate) mod session;
 mod skills;
 
 use axum::Router;
@@ -27,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/signup", post(session::signup))
         .route("/api/v1/me", get(me::show).patch(me::update))
         .route("/api/v1/me/password", post(me::change_password))
+        .route("/api/v1/me/revoke-all", post(me::revoke_all))
         .route("/api/v1/me/tokens", get(me::tokens).post(me::create_token))
         .route("/api/v1/me/tokens/{id}", delete(me::revoke_token))
         .route("/api/v1/invitations", post(invitations::create))
@@ -107,6 +108,8 @@ pub enum Via {
 pub struct CurrentMember {
     pub member: Member,
     pub via: Via,
+    /// The hash of the session's secret, when logged in by session cookie.
+    pub session_hash: Option<String>,
 }
 
 impl CurrentMember {
@@ -135,6 +138,7 @@ impl FromRequestParts<AppState> for CurrentMember {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let db = state.federation.context().db();
+        let mut session_hash = None;
         let (member, via) = if let Some(token) = cookie::bearer_token(&parts.headers) {
             let hash = tokens::hash(&token);
             let found = db
@@ -149,7 +153,12 @@ impl FromRequestParts<AppState> for CurrentMember {
                 },
             )
         } else if let Some(secret) = cookie::session_from_headers(&parts.headers) {
+            // The browser sends the cookie with any site's request: a write must come from
+            // our own pages. Checked before the database is asked anything.
+            let base = state.federation.context().settings().base_url();
+            refuse_cross_site_write(&parts.method, &parts.headers, &base)?;
             let hash = tokens::hash(&secret);
+            session_hash = Some(hash.clone());
             let now = cooperage_db::now();
             let found = db
                 .run(move |conn| cooperage_db::members::by_session(conn, &hash, now))
@@ -171,8 +180,48 @@ impl FromRequestParts<AppState> for CurrentMember {
                 member.status
             )));
         }
-        Ok(Self { member, via })
+        Ok(Self {
+            member,
+            via,
+            session_hash,
+        })
     }
+}
+
+/// Refuses a cookie-authenticated write that a browser says came from another site: by
+/// `Sec-Fetch-Site` when sent (every current browser does), else by `Origin`. A request with
+/// neither is not from a browser that would attach our cookie on another site's behalf (curl,
+/// scripts), so it passes. SameSite=Lax on the cookie is the first line; this is the second,
+/// for browsers or subdomains where Lax does not hold.
+pub fn refuse_cross_site_write(
+    method: &axum::http::Method,
+    headers: &axum::http::HeaderMap,
+    base_url: &str,
+) -> Result<(), AppError> {
+    use axum::http::Method;
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let refused = || {
+        AppError::Forbidden(format!(
+            "cross-site request refused: a write with the session cookie must come from \
+             {base_url} (use an API token for other clients)"
+        ))
+    };
+    if let Some(site) = headers.get("sec-fetch-site") {
+        // `none`: the user made the request themselves (typed or bookmarked).
+        return match site.to_str().map(str::to_ascii_lowercase).as_deref() {
+            Ok("same-origin" | "none") => Ok(()),
+            _ => Err(refused()),
+        };
+    }
+    if let Some(origin) = headers.get(axum::http::header::ORIGIN) {
+        let same = origin
+            .to_str()
+            .is_ok_and(|o| o.trim_end_matches('/').eq_ignore_ascii_case(base_url));
+        return if same { Ok(()) } else { Err(refused()) };
+    }
+    Ok(())
 }
 
 /// An invitation as the API shows it (the secret only here, once).
@@ -211,4 +260,43 @@ pub fn member_view(
         view["email"] = json!(member.email);
     }
     view
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderMap, Method};
+
+    fn check(method: Method, headers: &[(&str, &str)]) -> bool {
+        let mut map = HeaderMap::new();
+        for (name, value) in headers {
+            map.insert(
+                axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        refuse_cross_site_write(&method, &map, "https://coop.example").is_ok()
+    }
+
+    #[test]
+    fn cookie_writes_must_be_same_origin() {
+        assert!(check(Method::GET, &[("sec-fetch-site", "cross-site")]));
+        assert!(check(Method::POST, &[]));
+        assert!(check(Method::POST, &[("sec-fetch-site", "same-origin")]));
+        assert!(check(Method::POST, &[("sec-fetch-site", "none")]));
+        assert!(!check(Method::POST, &[("sec-fetch-site", "cross-site")]));
+        assert!(!check(Method::DELETE, &[("sec-fetch-site", "same-site")]));
+        assert!(check(Method::PATCH, &[("origin", "https://coop.example")]));
+        assert!(!check(Method::PATCH, &[("origin", "https://evil.example")]));
+        assert!(!check(Method::PUT, &[("origin", "null")]));
+        assert!(!check(Method::POST, &[("origin", "http://coop.example")]));
+        // Sec-Fetch-Site decides when both are sent.
+        assert!(!check(
+            Method::POST,
+            &[
+                ("origin", "https://coop.example"),
+                ("sec-fetch-site", "cross-site")
+            ]
+        ));
+    }
 }

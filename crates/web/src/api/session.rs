@@ -25,26 +25,41 @@ pub async fn login(
     Json(body): Json<Login>,
 ) -> Result<Response, AppError> {
     let limiter = &state.accounts.limiter;
-    let now = std::time::Instant::now();
-    let account = body.login.trim().to_lowercase();
-    if let Err(wait) = limiter.check(&account, peer.ip(), now) {
+    let found = accounts::find_login(&state.app, &body.login).await?;
+    let account = limit_key(found.as_ref(), &body.login);
+    let ip = peer.ip();
+    // Counted before the password is checked, so concurrent guesses cannot outrun the limit.
+    if let Err(wait) = limiter.begin(&account, ip, std::time::Instant::now()) {
         return Err(AppError::TooManyRequests {
             message: "too many failed logins: try again later".into(),
             retry_after_secs: wait.as_secs().max(1),
         });
     }
-    let Some(member) = accounts::authenticate(&state.app, &body.login, &body.password).await?
-    else {
-        limiter.record_failure(&account, peer.ip(), now);
-        return Err(AppError::Unauthorized("wrong login or password".into()));
+    let member = match accounts::verify_login(&state.app, found, &body.password).await {
+        Ok(Some(member)) => member,
+        Ok(None) => return Err(AppError::Unauthorized("wrong login or password".into())),
+        Err(error) => {
+            // Busy: the password was not checked, so the attempt does not count.
+            limiter.abandoned(&account, ip);
+            return Err(error.into());
+        }
     };
-    limiter.record_success(&account, peer.ip());
+    limiter.succeeded(&account, ip);
     let secret = accounts::start_session(&state.app, member.id).await?;
     Ok((
         [(SET_COOKIE, session_cookie(&state, &secret))],
         Json(json!({ "member": member_view(&member, None, true) })),
     )
         .into_response())
+}
+
+/// What login limits count against: the member when the login names one, so that their
+/// username and e-mail are one account; otherwise the login as typed.
+pub(crate) fn limit_key(member: Option<&cooperage_db::members::Member>, login: &str) -> String {
+    match member {
+        Some(member) => format!("member:{}", member.id),
+        None => format!("login:{}", login.trim().to_lowercase()),
+    }
 }
 
 fn session_cookie(state: &AppState, secret: &str) -> String {

@@ -1,4 +1,12 @@
-//! Failed-login limiting per account and per client address.
+//! Failed-login limiting per account and address, per address, and per account overall.
+//!
+//! An attempt is counted when it starts, before the password is checked, so that concurrent
+//! guesses cannot all slip past the limit while their hashes are computed; a successful
+//! attempt is refunded. Limits are keyed so that strangers cannot lock a member out: guesses
+//! from one address lock that address (for that account, and after more, for every account),
+//! and a correct password from an address without failures is never refused because of
+//! guesses from elsewhere. The per-account ceiling caps a distributed attack: past it, every
+//! address that has failed on the account once is refused for the rest of the window.
 //!
 //! The counts live in this process's memory only: they are lost on restart and not shared
 //! between several Cooperage processes behind one load balancer (each would allow its own
@@ -10,32 +18,36 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Keys kept before old entries are pruned, so a flood of guesses cannot exhaust memory.
+/// Keys kept per map before old entries are pruned, so a flood of guesses cannot exhaust memory.
 const MAX_KEYS: usize = 100_000;
 
 /// How many failed logins are allowed, and over which window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LimitPolicy {
-    /// Failures allowed per account (username or email) in one window.
-    pub per_account: u32,
+    /// Failures allowed for one account from one address in one window.
+    pub per_account_and_address: u32,
     /// Failures allowed per client address in one window, over all accounts.
-    pub per_ip: u32,
+    pub per_address: u32,
+    /// Failures of one account from all addresses in one window; past it, only addresses
+    /// that have not failed on the account yet may try.
+    pub per_account: u32,
     /// How long failures count; a locked key unlocks when its window ends.
     pub window: Duration,
 }
 
 impl Default for LimitPolicy {
-    /// 5 per account and 20 per address per 15 minutes.
+    /// 5 per account and address, 20 per address, 50 per account, per 15 minutes.
     fn default() -> Self {
         Self {
-            per_account: 5,
-            per_ip: 20,
+            per_account_and_address: 5,
+            per_address: 20,
+            per_account: 50,
             window: Duration::from_secs(15 * 60),
         }
     }
 }
 
-/// Failures of one key within the window that started at its first failure.
+/// Attempts of one key within the window that started at its first attempt.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     window_start: Instant,
@@ -50,11 +62,14 @@ impl Entry {
 
 #[derive(Debug, Default)]
 struct State {
+    pairs: HashMap<(String, IpAddr), Entry>,
+    addresses: HashMap<IpAddr, Entry>,
     accounts: HashMap<String, Entry>,
-    ips: HashMap<IpAddr, Entry>,
 }
 
-/// Counts failed logins and says when an account or address must wait. Share one per process.
+/// Counts login attempts and says when an account or address must wait. Share one per
+/// process. `account` is whatever names the account uniquely (the member's id when it
+/// exists, so that username and e-mail count as one account).
 #[derive(Debug)]
 pub struct LoginLimiter {
     policy: LimitPolicy,
@@ -70,42 +85,66 @@ impl LoginLimiter {
         }
     }
 
-    /// `Ok` if a login may be tried now; `Err(retry_after)` if the account or address is locked.
-    pub fn check(&self, account: &str, ip: IpAddr, now: Instant) -> Result<(), Duration> {
-        let state = self.lock();
-        let window = self.policy.window;
-        let wait = |entry: Option<&Entry>, limit: u32| -> Option<Duration> {
-            let e = entry?;
-            if e.expired(now, window) || e.failures < limit {
-                return None;
-            }
-            Some(window.saturating_sub(now.saturating_duration_since(e.window_start)))
-        };
-        let by_account = wait(
-            state.accounts.get(&account_key(account)),
-            self.policy.per_account,
-        );
-        let by_ip = wait(state.ips.get(&ip_key(ip)), self.policy.per_ip);
-        match (by_account, by_ip) {
-            (None, None) => Ok(()),
-            (a, b) => Err(a.unwrap_or_default().max(b.unwrap_or_default())),
-        }
-    }
-
-    /// Counts a failed login against both the account and the address.
-    pub fn record_failure(&self, account: &str, ip: IpAddr, now: Instant) {
+    /// Starts an attempt: `Err(retry_after)` if it must wait, else the attempt is counted as
+    /// a failure until [`LoginLimiter::succeeded`] or [`LoginLimiter::abandoned`] says
+    /// otherwise. Checking and counting happen under one lock, so concurrent attempts cannot
+    /// exceed the limits.
+    pub fn begin(&self, account: &str, ip: IpAddr, now: Instant) -> Result<(), Duration> {
         let mut state = self.lock();
-        let window = self.policy.window;
-        bump(&mut state.accounts, account_key(account), now, window);
-        bump(&mut state.ips, ip_key(ip), now, window);
+        let (p, window) = (self.policy, self.policy.window);
+        let (account, ip) = (account_key(account), ip_key(ip));
+        let pair = (account.clone(), ip);
+        let live = |entry: Option<&Entry>| entry.filter(|e| !e.expired(now, window)).copied();
+        let wait = |e: Entry| window.saturating_sub(now.saturating_duration_since(e.window_start));
+        let pair_entry = live(state.pairs.get(&pair));
+        let mut waits = Vec::new();
+        if let Some(e) = pair_entry.filter(|e| e.failures >= p.per_account_and_address) {
+            waits.push(wait(e));
+        }
+        if let Some(e) = live(state.addresses.get(&ip)).filter(|e| e.failures >= p.per_address) {
+            waits.push(wait(e));
+        }
+        if let Some(e) = live(state.accounts.get(&account)).filter(|e| e.failures >= p.per_account)
+            && let Some(mine) = pair_entry.filter(|mine| mine.failures > 0)
+        {
+            waits.push(wait(e).max(wait(mine)));
+        }
+        if let Some(longest) = waits.into_iter().max() {
+            return Err(longest.max(Duration::from_secs(1)));
+        }
+        bump(&mut state.pairs, pair, now, window);
+        bump(&mut state.addresses, ip, now, window);
+        bump(&mut state.accounts, account, now, window);
+        Ok(())
     }
 
-    /// Clears the account's failures after a successful login.
-    pub fn record_success(&self, account: &str, ip: IpAddr) {
-        // The address keeps its count on purpose: otherwise an attacker with one valid
-        // account could reset the address's budget by logging in between guesses at others.
-        let _ = ip;
-        self.lock().accounts.remove(&account_key(account));
+    /// The attempt begun for `account` from `ip` had the right password: it is not counted,
+    /// and the address's earlier failures on this account are forgiven (a typo before).
+    pub fn succeeded(&self, account: &str, ip: IpAddr) {
+        self.refund(account, ip);
+        // The address keeps its overall count on purpose: otherwise an attacker with one
+        // valid account could reset the address's budget by logging in between guesses.
+        self.lock()
+            .pairs
+            .remove(&(account_key(account), ip_key(ip)));
+    }
+
+    /// The attempt could not be made (the server was busy): it is not counted.
+    pub fn abandoned(&self, account: &str, ip: IpAddr) {
+        self.refund(account, ip);
+    }
+
+    fn refund(&self, account: &str, ip: IpAddr) {
+        let mut state = self.lock();
+        let (account, ip) = (account_key(account), ip_key(ip));
+        let take = |entry: Option<&mut Entry>| {
+            if let Some(entry) = entry {
+                entry.failures = entry.failures.saturating_sub(1);
+            }
+        };
+        take(state.pairs.get_mut(&(account.clone(), ip)));
+        take(state.addresses.get_mut(&ip));
+        take(state.accounts.get_mut(&account));
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -187,6 +226,15 @@ mod tests {
 
     const MIN: Duration = Duration::from_secs(60);
 
+    fn policy(pair: u32, address: u32, account: u32) -> LimitPolicy {
+        LimitPolicy {
+            per_account_and_address: pair,
+            per_address: address,
+            per_account: account,
+            window: MIN * 15,
+        }
+    }
+
     #[test]
     fn is_send_and_sync() {
         fn assert<T: Send + Sync>() {}
@@ -194,25 +242,37 @@ mod tests {
     }
 
     #[test]
-    fn five_failures_lock_the_account_for_the_rest_of_the_window() {
+    fn five_failures_lock_the_account_for_that_address_only() {
         let limiter = LoginLimiter::default();
         let t0 = Instant::now();
         for i in 0..5 {
-            assert_eq!(limiter.check("alice", ip(1), t0 + MIN * i), Ok(()));
-            limiter.record_failure("alice", ip(1), t0 + MIN * i);
+            assert_eq!(limiter.begin("alice", ip(1), t0 + MIN * i), Ok(()));
         }
-        // Window started at t0; at t0+5min, 10 minutes remain.
-        assert_eq!(limiter.check("alice", ip(1), t0 + MIN * 5), Err(MIN * 10));
-        // Case-insensitive, and from any address.
-        assert_eq!(limiter.check("ALICE", ip(9), t0 + MIN * 5), Err(MIN * 10));
-        // Another account from another address is unaffected.
-        assert_eq!(limiter.check("bob", ip(2), t0 + MIN * 5), Ok(()));
-        // Unlocks when the window ends.
-        assert_eq!(limiter.check("alice", ip(1), t0 + MIN * 14), Err(MIN));
-        assert_eq!(limiter.check("alice", ip(1), t0 + MIN * 15), Ok(()));
-        // And counting starts afresh.
-        limiter.record_failure("alice", ip(1), t0 + MIN * 15);
-        assert_eq!(limiter.check("alice", ip(1), t0 + MIN * 15), Ok(()));
+        // Window started at t0; at t0+5min, 10 minutes remain. Case-insensitive.
+        assert_eq!(limiter.begin("ALICE", ip(1), t0 + MIN * 5), Err(MIN * 10));
+        // Alice from her own address is not locked out by the stranger's guesses.
+        assert_eq!(limiter.begin("alice", ip(9), t0 + MIN * 5), Ok(()));
+        limiter.succeeded("alice", ip(9));
+        // Unlocks when the window ends, and counting starts afresh.
+        assert_eq!(limiter.begin("alice", ip(1), t0 + MIN * 14), Err(MIN));
+        assert_eq!(limiter.begin("alice", ip(1), t0 + MIN * 15), Ok(()));
+        assert_eq!(limiter.begin("alice", ip(1), t0 + MIN * 15), Ok(()));
+    }
+
+    #[test]
+    fn attempts_count_when_they_begin() {
+        let limiter = LoginLimiter::new(policy(3, 100, 100));
+        let t0 = Instant::now();
+        // Three attempts in flight at once: the fourth waits, whatever their outcome.
+        for _ in 0..3 {
+            assert_eq!(limiter.begin("alice", ip(1), t0), Ok(()));
+        }
+        assert!(limiter.begin("alice", ip(1), t0).is_err());
+        // An attempt that succeeds or was abandoned gives its place back.
+        limiter.abandoned("alice", ip(1));
+        assert_eq!(limiter.begin("alice", ip(1), t0), Ok(()));
+        limiter.succeeded("alice", ip(1));
+        assert_eq!(limiter.begin("alice", ip(1), t0), Ok(()));
     }
 
     #[test]
@@ -220,56 +280,61 @@ mod tests {
         let limiter = LoginLimiter::default();
         let t0 = Instant::now();
         for i in 0..20 {
-            limiter.record_failure(&format!("user{i}"), ip(1), t0);
+            assert_eq!(limiter.begin(&format!("user{i}"), ip(1), t0), Ok(()));
         }
-        assert_eq!(limiter.check("someone-new", ip(1), t0), Err(MIN * 15));
-        assert_eq!(limiter.check("someone-new", ip(2), t0), Ok(()));
-        // Each account had one failure only.
-        assert_eq!(limiter.check("user0", ip(2), t0), Ok(()));
-        assert_eq!(limiter.check("someone-new", ip(1), t0 + MIN * 15), Ok(()));
+        assert_eq!(limiter.begin("someone-new", ip(1), t0), Err(MIN * 15));
+        assert_eq!(limiter.begin("someone-new", ip(2), t0), Ok(()));
+        assert_eq!(limiter.begin("user0", ip(2), t0), Ok(()));
+        assert_eq!(limiter.begin("someone-new", ip(1), t0 + MIN * 15), Ok(()));
     }
 
     #[test]
-    fn success_clears_the_account_but_not_the_address() {
-        let policy = LimitPolicy {
-            per_account: 2,
-            per_ip: 3,
-            window: MIN,
-        };
-        let limiter = LoginLimiter::new(policy);
+    fn past_the_account_ceiling_only_clean_addresses_may_try() {
+        let limiter = LoginLimiter::new(policy(5, 100, 4));
         let t0 = Instant::now();
-        limiter.record_failure("Alice", ip(1), t0);
-        limiter.record_failure("alice", ip(1), t0);
-        assert!(limiter.check("alice", ip(2), t0).is_err());
-        limiter.record_success("ALICE", ip(1));
-        assert_eq!(limiter.check("alice", ip(2), t0), Ok(()));
-        limiter.record_failure("bob", ip(1), t0);
-        assert!(limiter.check("carol", ip(1), t0).is_err());
+        for n in 1..=4 {
+            assert_eq!(limiter.begin("alice", ip(n), t0), Ok(()));
+        }
+        // Each of those addresses failed once: no second try while the ceiling holds.
+        assert!(limiter.begin("alice", ip(1), t0).is_err());
+        // An address without failures still gets its try (Alice's own, say).
+        assert_eq!(limiter.begin("alice", ip(50), t0), Ok(()));
+        limiter.succeeded("alice", ip(50));
+        assert_eq!(limiter.begin("alice", ip(51), t0), Ok(()));
+        assert!(limiter.begin("alice", ip(51), t0).is_err());
+        // Other accounts are not affected.
+        assert_eq!(limiter.begin("bob", ip(1), t0), Ok(()));
+    }
+
+    #[test]
+    fn success_clears_the_pair_but_not_the_address() {
+        let limiter = LoginLimiter::new(policy(3, 5, 100));
+        let t0 = Instant::now();
+        assert_eq!(limiter.begin("Alice", ip(1), t0), Ok(()));
+        assert_eq!(limiter.begin("alice", ip(1), t0), Ok(()));
+        // The third try is right: not counted, and the two typos before are forgiven.
+        assert_eq!(limiter.begin("alice", ip(1), t0), Ok(()));
+        limiter.succeeded("ALICE", ip(1));
+        for _ in 0..3 {
+            assert_eq!(limiter.begin("alice", ip(1), t0), Ok(()));
+        }
+        assert!(limiter.begin("alice", ip(1), t0).is_err());
+        // The address keeps its 2 + 3 failures.
+        assert!(limiter.begin("carol", ip(1), t0).is_err());
     }
 
     #[test]
     fn ipv6_counts_by_slash_64_and_mapped_v4_as_v4() {
-        let limiter = LoginLimiter::new(LimitPolicy {
-            per_account: 100,
-            per_ip: 2,
-            window: MIN,
-        });
+        let limiter = LoginLimiter::new(policy(100, 2, 100));
         let t0 = Instant::now();
-        limiter.record_failure("a", "2001:db8:1:2::1".parse().unwrap(), t0);
-        limiter.record_failure("b", "2001:db8:1:2::ffff".parse().unwrap(), t0);
-        assert!(
-            limiter
-                .check("c", "2001:db8:1:2:abcd::9".parse().unwrap(), t0)
-                .is_err()
-        );
-        assert!(
-            limiter
-                .check("c", "2001:db8:1:3::1".parse().unwrap(), t0)
-                .is_ok()
-        );
-        limiter.record_failure("a", ip(7), t0);
-        limiter.record_failure("b", "::ffff:192.0.2.7".parse().unwrap(), t0);
-        assert!(limiter.check("c", ip(7), t0).is_err());
+        let v6 = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(limiter.begin("a", v6("2001:db8:1:2::1"), t0).is_ok());
+        assert!(limiter.begin("b", v6("2001:db8:1:2::ffff"), t0).is_ok());
+        assert!(limiter.begin("c", v6("2001:db8:1:2:abcd::9"), t0).is_err());
+        assert!(limiter.begin("c", v6("2001:db8:1:3::1"), t0).is_ok());
+        assert!(limiter.begin("a", ip(7), t0).is_ok());
+        assert!(limiter.begin("b", v6("::ffff:192.0.2.7"), t0).is_ok());
+        assert!(limiter.begin("c", ip(7), t0).is_err());
     }
 
     #[test]
