@@ -14,6 +14,7 @@ pub mod hosts;
 pub mod instance;
 pub mod invitations;
 pub mod members;
+pub mod offers;
 pub mod memberships;
 pub mod migrations;
 pub mod posts;
