@@ -20,6 +20,7 @@ mod inbox;
 mod membership;
 mod migrations;
 mod network;
+mod offers;
 mod projects;
 mod samples;
 mod skills;
