@@ -50,8 +50,8 @@ async fn applications(instance: &TestInstance, offer: &Offer) -> Vec<Application
     let offer_id = offer.id;
     instance
         .query(move |conn| {
-            use diesel::prelude::*;
             use cooperage_db::schema::offer_applications as apps;
+            use diesel::prelude::*;
             Ok(apps::table
                 .filter(apps::offer_id.eq(offer_id))
                 .select(Application::as_select())
@@ -64,9 +64,12 @@ async fn applications(instance: &TestInstance, offer: &Offer) -> Vec<Application
 async fn queued(instance: &TestInstance, kind: &'static str) -> i64 {
     instance
         .query(move |conn| {
-            use diesel::prelude::*;
             use cooperage_db::schema::outgoing_activities as out;
-            Ok(out::table.filter(out::kind.eq(kind)).count().get_result(conn)?)
+            use diesel::prelude::*;
+            Ok(out::table
+                .filter(out::kind.eq(kind))
+                .count()
+                .get_result(conn)?)
         })
         .await
 }
@@ -74,15 +77,26 @@ async fn queued(instance: &TestInstance, kind: &'static str) -> i64 {
 /// Coops that follow each other, waiting until each sees its network.
 async fn link(pairs: &[(&TestInstance, &TestInstance)]) {
     for (x, y) in pairs {
-        operations::follow(x.app(), &y.coop_handle()).await.expect("follow");
-        operations::follow(y.app(), &x.coop_handle()).await.expect("follow back");
+        operations::follow(x.app(), &y.coop_handle())
+            .await
+            .expect("follow");
+        operations::follow(y.app(), &x.coop_handle())
+            .await
+            .expect("follow back");
     }
     for (x, y) in pairs {
         for (from, to) in [(x, y), (y, x)] {
-            wait_for(&format!("{} in {}'s network", to.domain, from.domain), DEADLINE, || async {
-                let network = operations::network(from.app()).await.unwrap();
-                network.iter().any(|c| c.ap_id == to.coop_id()).then_some(())
-            })
+            wait_for(
+                &format!("{} in {}'s network", to.domain, from.domain),
+                DEADLINE,
+                || async {
+                    let network = operations::network(from.app()).await.unwrap();
+                    network
+                        .iter()
+                        .any(|c| c.ap_id == to.coop_id())
+                        .then_some(())
+                },
+            )
             .await;
         }
     }
@@ -109,7 +123,12 @@ fn offer_body(title: &str, audience: &str) -> Value {
 async fn listed(instance: &TestInstance, cookie: &str, ap_id: &str) -> Option<Value> {
     let (status, body) = call(instance, cookie, Method::GET, "/api/v1/offers", None).await;
     assert_eq!(status, 200, "{body}");
-    body["offers"].as_array().unwrap().iter().find(|o| o["ap_id"] == ap_id).cloned()
+    body["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["ap_id"] == ap_id)
+        .cloned()
 }
 
 backend_tests! {

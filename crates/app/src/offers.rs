@@ -125,8 +125,7 @@ fn check(input: OfferInput) -> Result<OfferForm, Error> {
         ));
     }
     rules::check_positions(input.positions).map_err(|e| Error::invalid("positions", e))?;
-    rules::check_hours(input.estimated_hours)
-        .map_err(|e| Error::invalid("estimated_hours", e))?;
+    rules::check_hours(input.estimated_hours).map_err(|e| Error::invalid("estimated_hours", e))?;
     let compensation = Compensation::parse(input.compensation.trim())
         .map_err(|e| Error::invalid("compensation", e.to_string()))?;
     let currency = match input.currency.as_deref().map(str::trim) {
@@ -146,7 +145,10 @@ fn check(input: OfferInput) -> Result<OfferForm, Error> {
         .map_err(|e| Error::invalid("amount", e))?;
     let start = optional_day("period_start", input.period_start.as_deref())?;
     let end = optional_day("period_end", input.period_end.as_deref())?;
-    let deadline = optional_day("application_deadline", input.application_deadline.as_deref())?;
+    let deadline = optional_day(
+        "application_deadline",
+        input.application_deadline.as_deref(),
+    )?;
     rules::check_dates(start, end, deadline).map_err(|(field, e)| Error::invalid(field, e))?;
     let audience = match Visibility::parse(input.audience.trim()) {
         Ok(Visibility::Coop) | Err(_) => {
@@ -458,8 +460,8 @@ pub async fn apply(
                 )?;
             }
         }
-        let application = rows::application_of(conn, offer.id, by.actor_id)?
-            .ok_or(Error::NotFound)?;
+        let application =
+            rows::application_of(conn, offer.id, by.actor_id)?.ok_or(Error::NotFound)?;
         queue_application(conn, settings, &application, false)?;
         Ok(application)
     })
@@ -475,7 +477,7 @@ pub async fn withdraw(app: &App, by: &Member, offer_id: i64) -> Result<Applicati
             .ok_or(Error::NotFound)?;
         rows::set_application_status(conn, application.id, ApplicationStatus::Withdrawn)?;
         queue_application(conn, settings, &application, true)?;
-        Ok(rows::application_by_id(conn, application.id)?.ok_or(Error::NotFound)?)
+        rows::application_by_id(conn, application.id)?.ok_or(Error::NotFound)
     })
     .await
 }

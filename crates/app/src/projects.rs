@@ -111,7 +111,11 @@ fn can_read_all(member: &Member) -> bool {
 }
 
 /// The project, if `member` may read it.
-pub(crate) fn readable(conn: &mut AnyConnection, member: &Member, id: i64) -> Result<Project, Error> {
+pub(crate) fn readable(
+    conn: &mut AnyConnection,
+    member: &Member,
+    id: i64,
+) -> Result<Project, Error> {
     let project = rows::by_id(conn, id)?.ok_or(Error::NotFound)?;
     if can_read_all(member) || rows::is_member(conn, id, member.id)? {
         Ok(project)
@@ -122,7 +126,11 @@ pub(crate) fn readable(conn: &mut AnyConnection, member: &Member, id: i64) -> Re
 }
 
 /// The project, if `member` may write its ledger and members.
-pub(crate) fn writable(conn: &mut AnyConnection, member: &Member, id: i64) -> Result<Project, Error> {
+pub(crate) fn writable(
+    conn: &mut AnyConnection,
+    member: &Member,
+    id: i64,
+) -> Result<Project, Error> {
     let project = readable(conn, member, id)?;
     if member.is_admin || rows::is_member(conn, id, member.id)? {
         Ok(project)
@@ -602,11 +610,11 @@ pub async fn record_time(
         let project = ledger_writable(conn, &by, id)?;
         // A guest from another coop (`user@domain`) whose application was accepted counts too.
         let guest = match input.member.as_deref().map(str::trim) {
-            Some(name) if name.contains('@') => {
-                Some(crate::offers::accepted_guest(conn, id, name)?.ok_or_else(|| {
+            Some(name) if name.contains('@') => Some(
+                crate::offers::accepted_guest(conn, id, name)?.ok_or_else(|| {
                     Error::invalid("member", "is not an accepted applicant of this project")
-                })?)
-            }
+                })?,
+            ),
             _ => None,
         };
         let worker_actor = match guest {
@@ -623,13 +631,13 @@ pub async fn record_time(
             }
         };
         let ledger = rows::ledger(conn, id)?;
-        rules::check_time(&rules_entries(&ledger)?, worker_actor, date, hours).map_err(|e| {
-            match e {
+        rules::check_time(&rules_entries(&ledger)?, worker_actor, date, hours).map_err(
+            |e| match e {
                 TimeError::NotPositive | TimeError::MoreThanADay(_) => {
                     Error::invalid("hours", e.to_string())
                 }
-            }
-        })?;
+            },
+        )?;
         let entry = NewEntry {
             project_id: id,
             kind: EntryKind::Time,

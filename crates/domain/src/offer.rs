@@ -237,10 +237,7 @@ mod tests {
             Some(day("2027-03-01")),
         );
         assert!(check_dates(jan, mar, feb).is_ok());
-        assert_eq!(
-            check_dates(mar, jan, None).unwrap_err().0,
-            "period_end"
-        );
+        assert_eq!(check_dates(mar, jan, None).unwrap_err().0, "period_end");
         assert_eq!(
             check_dates(jan, feb, mar).unwrap_err().0,
             "application_deadline"
@@ -251,7 +248,10 @@ mod tests {
     #[test]
     fn a_listing_fits_when_it_shares_a_tag() {
         let offer = vec!["rust".to_owned(), "postgresql".to_owned()];
-        assert!(fits(&offer, &["postgresql".to_owned(), "replication".to_owned()]));
+        assert!(fits(
+            &offer,
+            &["postgresql".to_owned(), "replication".to_owned()]
+        ));
         assert!(!fits(&offer, &["elixir".to_owned()]));
         assert!(!fits(&offer, &[]));
         assert!(can_answer(ApplicationStatus::Pending));

@@ -121,9 +121,15 @@ pub fn queue_change(
         wire::audience(&coop, now, &network_ids),
     );
     let (activity, kind) = if change == Change::Created {
-        (wire::create_offer(&settings.new_activity_id(), note), "Create")
+        (
+            wire::create_offer(&settings.new_activity_id(), note),
+            "Create",
+        )
     } else {
-        (wire::update_offer(&settings.new_activity_id(), note), "Update")
+        (
+            wire::update_offer(&settings.new_activity_id(), note),
+            "Update",
+        )
     };
     Outgoing {
         json: to_json(&activity),

@@ -72,7 +72,11 @@ impl Handler for OfferDeleted {
     }
 
     fn apply(&self, tx: &mut Tx<'_>) -> Result<Effect, cooperage_db::DbError> {
-        Ok(done(offers::delete_remote(tx.conn, &self.id, tx.signer.id)?))
+        Ok(done(offers::delete_remote(
+            tx.conn,
+            &self.id,
+            tx.signer.id,
+        )?))
     }
 }
 

@@ -130,14 +130,12 @@ const TERMS: &[(&str, Definition)] = &[
     ("resourceClassifiedAs", || json!("vf:resourceClassifiedAs")),
     ("effortQuantity", || json!("vf:effortQuantity")),
     ("resourceQuantity", || json!("vf:resourceQuantity")),
-    (
-        "hasUnit",
-        || json!("http://www.ontology-of-units-of-measure.org/resource/om-2/hasUnit"),
-    ),
-    (
-        "hasNumericalValue",
-        || json!("http://www.ontology-of-units-of-measure.org/resource/om-2/hasNumericalValue"),
-    ),
+    ("hasUnit", || {
+        json!("http://www.ontology-of-units-of-measure.org/resource/om-2/hasUnit")
+    }),
+    ("hasNumericalValue", || {
+        json!("http://www.ontology-of-units-of-measure.org/resource/om-2/hasNumericalValue")
+    }),
     ("unitBased", || json!("vf:unitBased")),
     // Network-wide proposals.
     ("scope", || json!("cooperage:scope")),
