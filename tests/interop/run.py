@@ -748,6 +748,46 @@ def public_listing_reaches_fedify(w: World):
 
 
 @scenario
+def public_offer_reaches_fedify(w: World):
+    """A member publishes a public project offer (API); the coop sends it, and Fedify,
+    following the coop, parses it as a Note with #projectoffer and the skills' hashtags, the
+    structured fields riding along."""
+    coop, peer = w.coop, w.fedify
+    coop_id = coop.actor("coop")
+    w.follow(peer, coop_id)
+    coop.cli("admin", "create", "--username", "olga", "--name", "Olga", input=MEMBER_PASSWORD + "\n")
+    cookie = coop.login("olga", MEMBER_PASSWORD)
+    status, project = coop.http("POST", "/api/v1/projects",
+                                {"name": "Interop", "currency": "EUR"}, {"cookie": cookie})
+    check(status == 201, f"POST /api/v1/projects -> {status}: {project}")
+    marker = f"m{int(time.time() * 1000)}"
+    status, out = coop.http("POST", f"/api/v1/projects/{project['id']}/offers",
+                            {"title": f"Offer {marker}", "skills": ["Rust", "Interop"],
+                             "positions": 2, "estimated_hours": 80, "compensation": "hourly",
+                             "amount": "55.00", "currency": "EUR", "remote": True,
+                             "audience": "public"}, {"cookie": cookie})
+    check(status == 201, f"POST /api/v1/projects/{project['id']}/offers -> {status}: {out}")
+
+    def arrived():
+        return next((a for a in peer.received("Create")
+                     if a.get("note") and marker in (a["note"]["content"] or "")), None)
+
+    create = wait_for(f"the offer {out.get('ap_id')} at Fedify", arrived)
+    note, raw = create["note"], create["raw"] or {}
+    check(note["id"] == out["ap_id"], f"note id {note['id']}, the API said {out['ap_id']}")
+    check(note["attributedTo"] == coop_id, f"attributedTo {note['attributedTo']}, not the coop")
+    check(PUBLIC in note["to"], f"to {note['to']} lacks Public")
+    tags = {t.lower() for t in note["hashtags"] if t}
+    check({"#projectoffer", "#rust", "#interop"} <= tags,
+          f"Fedify parsed hashtags {note['hashtags']}, want #projectoffer, #rust and #interop "
+          f"(sent {[t.get('name') for t in as_list((raw.get('object') or {}).get('tag'))]})")
+    obj = raw.get("object") or {}
+    check(obj.get("coopKind") == "ProjectOffer" and obj.get("amount") == "55.00"
+          and obj.get("positions") == 2,
+          f"structured fields lost on the way: {json.dumps(obj)[:300]}")
+
+
+@scenario
 def bovine_signed_fetch_follow_and_accept(w: World):
     """bovine: signed GETs of the coop and a member, a signed Follow, and bovine's own verifier
     accepts the HTTP signature of the coop's Accept."""

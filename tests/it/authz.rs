@@ -69,6 +69,15 @@ backend_tests! {
                 .json(&expense).send().await.unwrap().json().await.unwrap();
             entries.push(entry["id"].as_i64().expect("entry id"));
         }
+        // Two offers from that project (network: with no network yet, they go nowhere).
+        let offer_body = json!({ "title": "Rust", "skills": ["Rust"], "estimated_hours": 40, "compensation": "to_be_discussed" });
+        let mut offers = Vec::new();
+        for _ in 0..2 {
+            let offer: Value = coop.http.post(format!("{}/api/v1/projects/{project}/offers", coop.base)).header("cookie", cookies[2].as_str())
+                .json(&offer_body).send().await.unwrap().json().await.unwrap();
+            offers.push(offer["id"].as_i64().expect("offer id"));
+        }
+        let (offer, doomed_offer) = (offers[0], offers[1]);
 
         // (method, path, body, expected status for: anonymous, candidate, member, admin, remote)
         let matrix: Vec<(Method, String, Option<Value>, [u16; 5])> = vec![
@@ -101,6 +110,21 @@ backend_tests! {
             (Method::POST, format!("/api/v1/projects/{project}/ledger"), Some(expense.clone()), [401, 404, 403, 201, 401]),
             (Method::POST, format!("/api/v1/projects/{project}/time"), Some(json!({ "date": today, "hours": "1" })), [401, 404, 403, 201, 401]),
             (Method::POST, format!("/api/v1/projects/{project}/ledger/{}/reversal", entries[0]), None, [401, 404, 403, 201, 401]),
+            // Offers: every member reads the open ones; a project's members and admins publish,
+            // change, close and remove its offers and answer applications (candidates outside
+            // the project do not see it). One's own coop's offer is not applied to.
+            (Method::GET, "/api/v1/offers".into(), None, [401, 200, 200, 200, 401]),
+            (Method::GET, format!("/api/v1/offers/{offer}"), None, [401, 200, 200, 200, 401]),
+            (Method::GET, "/api/v1/me/applications".into(), None, [401, 200, 200, 200, 401]),
+            (Method::POST, format!("/api/v1/projects/{project}/offers"), Some(offer_body.clone()), [401, 404, 403, 201, 401]),
+            (Method::PUT, format!("/api/v1/offers/{offer}"), Some(offer_body.clone()), [401, 404, 403, 200, 401]),
+            (Method::GET, format!("/api/v1/projects/{project}/applications"), None, [401, 404, 403, 200, 401]),
+            (Method::POST, format!("/api/v1/projects/{project}/applications/999999/accept"), None, [401, 404, 403, 404, 401]),
+            (Method::POST, format!("/api/v1/projects/{project}/applications/999999/decline"), None, [401, 404, 403, 404, 401]),
+            (Method::POST, format!("/api/v1/offers/{offer}/applications"), Some(json!({ "hours_available": 10 })), [401, 409, 409, 409, 401]),
+            (Method::DELETE, format!("/api/v1/offers/{offer}/applications/mine"), None, [401, 404, 404, 404, 401]),
+            (Method::POST, format!("/api/v1/offers/{offer}/close"), Some(json!({ "status": "filled" })), [401, 404, 403, 200, 401]),
+            (Method::DELETE, format!("/api/v1/offers/{doomed_offer}"), None, [401, 404, 403, 204, 401]),
             // Adding cleo lets her see and write it: she then takes herself off again.
             (Method::POST, format!("/api/v1/projects/{project}/members"), Some(json!({ "username": "cleo" })), [401, 404, 403, 204, 401]),
             (Method::POST, format!("/api/v1/projects/{project}/ledger/{}/reversal", entries[1]), None, [401, 201, 403, 422, 401]),

@@ -22,6 +22,7 @@ mod inbox;
 mod membership;
 mod migrations;
 mod network;
+mod offers;
 mod projects;
 mod samples;
 mod skills;

@@ -77,6 +77,7 @@ pub async fn unfollow(app: &App, target: &str) -> Result<Actor, Error> {
         follows::remove(conn, follow.id)?;
         // It leaves our network: its listings leave our directory.
         cooperage_db::skills::delete_of_coop(conn, target.id)?;
+        cooperage_db::offers::delete_of_coop(conn, target.id)?;
         outbox::undo_follow(settings, &coop, &target, &follow.activity_id).enqueue(conn)?;
         Ok(())
     })
@@ -152,6 +153,7 @@ pub async fn block_host(app: &App, host: &str, reason: Option<String>) -> Result
         hosts::set_policy(conn, &host, Some(hosts::BLOCK), reason.as_deref())?;
         follows::remove_for_domain(conn, &host)?;
         cooperage_db::skills::delete_of_domain(conn, &host)?;
+        cooperage_db::offers::delete_of_domain(conn, &host)?;
         cooperage_db::deliveries::cancel_for_host(conn, &host)?;
         Ok(())
     })

@@ -11,6 +11,7 @@ pub mod federation;
 pub mod groups;
 pub mod invitations;
 pub mod members;
+pub mod offers;
 pub mod posts;
 pub mod projects;
 pub mod secrets;

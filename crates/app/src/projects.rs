@@ -111,7 +111,11 @@ fn can_read_all(member: &Member) -> bool {
 }
 
 /// The project, if `member` may read it.
-fn readable(conn: &mut AnyConnection, member: &Member, id: i64) -> Result<Project, Error> {
+pub(crate) fn readable(
+    conn: &mut AnyConnection,
+    member: &Member,
+    id: i64,
+) -> Result<Project, Error> {
     let project = rows::by_id(conn, id)?.ok_or(Error::NotFound)?;
     if can_read_all(member) || rows::is_member(conn, id, member.id)? {
         Ok(project)
@@ -122,7 +126,11 @@ fn readable(conn: &mut AnyConnection, member: &Member, id: i64) -> Result<Projec
 }
 
 /// The project, if `member` may write its ledger and members.
-fn writable(conn: &mut AnyConnection, member: &Member, id: i64) -> Result<Project, Error> {
+pub(crate) fn writable(
+    conn: &mut AnyConnection,
+    member: &Member,
+    id: i64,
+) -> Result<Project, Error> {
     let project = readable(conn, member, id)?;
     if member.is_admin || rows::is_member(conn, id, member.id)? {
         Ok(project)
@@ -600,21 +608,36 @@ pub async fn record_time(
     let by = by.clone();
     app.write(move |conn, _| {
         let project = ledger_writable(conn, &by, id)?;
-        let worker = match input.member.as_deref().map(str::trim) {
-            None | Some("") => by.clone(),
-            Some(name) => member_named(conn, "member", name)?,
+        // A guest from another coop (`user@domain`) whose application was accepted counts too.
+        let guest = match input.member.as_deref().map(str::trim) {
+            Some(name) if name.contains('@') => Some(
+                crate::offers::accepted_guest(conn, id, name)?.ok_or_else(|| {
+                    Error::invalid("member", "is not an accepted applicant of this project")
+                })?,
+            ),
+            _ => None,
         };
-        if !rows::is_member(conn, id, worker.id)? {
-            return Err(Error::invalid("member", "is not a member of this project"));
-        }
+        let worker_actor = match guest {
+            Some(actor) => actor,
+            None => {
+                let worker = match input.member.as_deref().map(str::trim) {
+                    None | Some("") => by.clone(),
+                    Some(name) => member_named(conn, "member", name)?,
+                };
+                if !rows::is_member(conn, id, worker.id)? {
+                    return Err(Error::invalid("member", "is not a member of this project"));
+                }
+                worker.actor_id
+            }
+        };
         let ledger = rows::ledger(conn, id)?;
-        rules::check_time(&rules_entries(&ledger)?, worker.actor_id, date, hours).map_err(|e| {
-            match e {
+        rules::check_time(&rules_entries(&ledger)?, worker_actor, date, hours).map_err(
+            |e| match e {
                 TimeError::NotPositive | TimeError::MoreThanADay(_) => {
                     Error::invalid("hours", e.to_string())
                 }
-            }
-        })?;
+            },
+        )?;
         let entry = NewEntry {
             project_id: id,
             kind: EntryKind::Time,
@@ -622,7 +645,7 @@ pub async fn record_time(
             entry_date: date.to_string(),
             category: String::new(),
             description: note,
-            actor_id: Some(worker.actor_id),
+            actor_id: Some(worker_actor),
             entered_by: by.id,
             reverses: None,
             created_at: cooperage_db::now(),

@@ -16,6 +16,7 @@ pub mod invitations;
 pub mod members;
 pub mod memberships;
 pub mod migrations;
+pub mod offers;
 pub mod posts;
 pub mod projects;
 pub mod received;

@@ -266,10 +266,53 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    offers (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        local -> Bool,
+        project_id -> Nullable<BigInt>,
+        coop_actor_id -> BigInt,
+        title -> Text,
+        description -> Text,
+        skills -> Text,
+        positions -> Integer,
+        estimated_hours -> Integer,
+        period_start -> Nullable<Text>,
+        period_end -> Nullable<Text>,
+        compensation -> Text,
+        amount_minor -> Nullable<BigInt>,
+        currency -> Nullable<Text>,
+        location -> Text,
+        remote -> Bool,
+        application_deadline -> Nullable<Text>,
+        audience -> Text,
+        status -> Text,
+        published -> Timestamp,
+        updated -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    offer_applications (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        offer_id -> BigInt,
+        applicant_actor_id -> BigInt,
+        coop_actor_id -> Nullable<BigInt>,
+        message -> Text,
+        hours_available -> Integer,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(skill_listings -> actors (actor_id));
 diesel::joinable!(project_members -> projects (project_id));
 diesel::joinable!(project_members -> members (member_id));
 diesel::joinable!(ledger_entries -> projects (project_id));
+diesel::joinable!(offer_applications -> offers (offer_id));
 diesel::joinable!(outgoing_activities -> actors (actor_id));
 diesel::joinable!(members -> actors (actor_id));
 diesel::joinable!(sessions -> members (member_id));
@@ -294,5 +337,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     skill_listings,
     projects,
     project_members,
-    ledger_entries
+    ledger_entries,
+    offers,
+    offer_applications
 );

@@ -4,6 +4,7 @@
 //! crate builds on it.
 
 pub mod member;
+pub mod offer;
 pub mod project;
 pub mod skill;
 pub mod username;

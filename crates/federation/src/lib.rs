@@ -13,6 +13,7 @@ pub mod local_actors;
 pub mod membership;
 pub mod net_guard;
 pub mod objects;
+pub mod offers;
 pub mod outbox;
 pub mod protocol;
 pub mod resolve;

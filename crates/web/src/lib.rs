@@ -9,6 +9,7 @@ pub mod auth;
 mod discovery;
 mod error;
 pub mod health;
+mod offers;
 pub mod serve;
 mod skills;
 pub mod tls;
@@ -129,6 +130,7 @@ pub fn router(state: AppState) -> Router {
         .route("/actors/{username}/inbox", post(activitypub::inbox))
         .route("/actors/{username}/skills", get(skills::collection))
         .route("/skills/{id}", get(skills::listing))
+        .route("/offers/{id}", get(offers::offer))
         .route(
             "/actors/{username}/{collection}",
             get(activitypub::collection),

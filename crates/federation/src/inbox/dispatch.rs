@@ -9,7 +9,7 @@ use cooperage_db::{AnyConnection, DbError};
 use serde_json::Value;
 
 use super::envelope::Envelope;
-use super::{actor, delete, follow, post, skill};
+use super::{actor, delete, follow, offer, post, skill};
 use crate::{Error, Settings};
 
 /// What applying an activity did, before commit.
@@ -128,12 +128,17 @@ macro_rules! families {
 // asked before a post's `Update`, and our own object kinds (skill listings) before posts and
 // plain deletes.
 families! {
+    // Before `Answer` and `Undo`, which take every Accept, Reject and Undo for a follow's.
+    ApplicationAnswered(offer::ApplicationAnswered),
     Follow(follow::Follow),
     Answer(follow::Answer),
     Undo(follow::Undo),
     ActorUpdate(actor::ActorUpdate),
     ListingPublished(skill::ListingPublished),
     ListingDeleted(skill::ListingDeleted),
+    OfferPublished(offer::OfferPublished),
+    OfferDeleted(offer::OfferDeleted),
+    ApplicationReceived(offer::ApplicationReceived),
     Post(post::PostActivity),
     Announce(post::Announce),
     Delete(delete::Delete),

@@ -66,7 +66,9 @@ fn joined_network(tx: &mut Tx<'_>) -> Result<bool, cooperage_db::DbError> {
     {
         return Ok(false);
     }
-    Ok(crate::skills::queue_listings_for(tx.conn, tx.settings, tx.signer)? > 0)
+    let listings = crate::skills::queue_listings_for(tx.conn, tx.settings, tx.signer)?;
+    let offers = crate::offers::queue_offers_for(tx.conn, tx.settings, tx.signer)?;
+    Ok(listings + offers > 0)
 }
 
 /// `Accept` or `Reject` of one of our Follows, from the actor we asked to follow.
@@ -178,6 +180,7 @@ impl Handler for Undo {
                 if tx.signer.actor_type == actors::GROUP {
                     // The coop left our network: its listings leave our directory.
                     cooperage_db::skills::delete_of_coop(tx.conn, tx.signer.id)?;
+                    cooperage_db::offers::delete_of_coop(tx.conn, tx.signer.id)?;
                 }
                 Ok(Effect::Done)
             }

@@ -10,6 +10,7 @@ mod delete;
 mod dispatch;
 mod envelope;
 mod follow;
+mod offer;
 mod post;
 mod signer;
 mod skill;

@@ -105,6 +105,38 @@ const TERMS: &[(&str, Definition)] = &[
         || json!({ "@id": "cooperage:applicationDeadline", "@type": "xsd:dateTime" }),
     ),
     ("status", || json!("cooperage:status")),
+    ("title", || json!("cooperage:title")),
+    ("skills", || json!("cooperage:skills")),
+    (
+        "periodStart",
+        || json!({ "@id": "vf:hasBeginning", "@type": "xsd:dateTime" }),
+    ),
+    (
+        "periodEnd",
+        || json!({ "@id": "vf:hasEnd", "@type": "xsd:dateTime" }),
+    ),
+    ("amount", || json!("cooperage:amount")),
+    ("currency", || json!("cooperage:currency")),
+    ("remote", || json!("cooperage:remote")),
+    // FEP-0837 (federated marketplace) on ValueFlows: an offer is a Proposal that requests
+    // work (`publishes` a work Intent, `reciprocal` a money Intent); an application is an
+    // `Offer` of a Commitment.
+    ("purpose", || json!("vf:purpose")),
+    ("publishes", || json!("vf:publishes")),
+    ("reciprocal", || json!("vf:reciprocal")),
+    ("Intent", || json!("vf:Intent")),
+    ("Commitment", || json!("vf:Commitment")),
+    ("action", || json!("vf:action")),
+    ("resourceClassifiedAs", || json!("vf:resourceClassifiedAs")),
+    ("effortQuantity", || json!("vf:effortQuantity")),
+    ("resourceQuantity", || json!("vf:resourceQuantity")),
+    ("hasUnit", || {
+        json!("http://www.ontology-of-units-of-measure.org/resource/om-2/hasUnit")
+    }),
+    ("hasNumericalValue", || {
+        json!("http://www.ontology-of-units-of-measure.org/resource/om-2/hasNumericalValue")
+    }),
+    ("unitBased", || json!("vf:unitBased")),
     // Network-wide proposals.
     ("scope", || json!("cooperage:scope")),
     ("countingMode", || json!("cooperage:countingMode")),

@@ -276,6 +276,113 @@ fn skill_listing() {
 }
 
 #[test]
+fn project_offer() {
+    use cooperage_db::offers::{Application, Offer};
+    use cooperage_domain::offer::{ApplicationStatus, Compensation, Status};
+    use cooperage_domain::skill::Visibility;
+    let s = settings();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .unwrap_or_default();
+    let offer = Offer {
+        id: 1,
+        ap_id: "https://coop.example/offers/1".into(),
+        local: true,
+        project_id: Some(3),
+        coop_actor_id: 2,
+        title: "Rust & PostgreSQL <backend>".into(),
+        description: "An accounting tool for coops.\n\nPair work, weekly calls.".into(),
+        skills: " rust postgresql ".into(),
+        positions: 2,
+        estimated_hours: 120,
+        period_start: Some("2027-02-01".into()),
+        period_end: Some("2027-06-30".into()),
+        compensation: Compensation::Hourly,
+        amount_minor: Some(5_500),
+        currency: Some("EUR".into()),
+        location: "Kassel".into(),
+        remote: true,
+        application_deadline: Some("2027-01-15".into()),
+        audience: Visibility::Public,
+        status: Status::Open,
+        published: day,
+        updated: None,
+    };
+    let coop = local(&s, 2, "coop", GROUP);
+    let network = vec!["https://sued.example/actors/coop".to_owned()];
+    let note = super::offer::offer_to_note(
+        &s,
+        &offer,
+        &coop,
+        "open",
+        super::offer::audience(&coop, Visibility::Public, &network),
+    );
+    check!(
+        "project_offer_create",
+        super::offer::create_offer("https://coop.example/activities/1", note)
+    );
+    let closed = super::offer::offer_to_note(
+        &s,
+        &Offer {
+            compensation: Compensation::ToBeDiscussed,
+            amount_minor: None,
+            currency: None,
+            audience: Visibility::Network,
+            status: Status::Filled,
+            ..offer.clone()
+        },
+        &coop,
+        "filled",
+        super::offer::audience(&coop, Visibility::Network, &network),
+    );
+    check!(
+        "project_offer_update_closed",
+        super::offer::update_offer("https://coop.example/activities/2", closed)
+    );
+    check!(
+        "project_offer_delete",
+        super::offer::delete_offer(&s, "https://coop.example/activities/3", &offer.ap_id, &coop)
+    );
+    let maria = local(&s, 1, "maria", PERSON);
+    let application = Application {
+        id: 1,
+        ap_id: "https://coop.example/activities/4".into(),
+        offer_id: 1,
+        applicant_actor_id: 1,
+        coop_actor_id: Some(2),
+        message: "I know Rust since 2016.".into(),
+        hours_available: 80,
+        status: ApplicationStatus::Pending,
+        created_at: day,
+        updated_at: day,
+    };
+    let apply = super::offer::application_offer(
+        &s,
+        &application,
+        &maria,
+        &coop,
+        "https://sued.example/offers/7",
+        "https://sued.example/actors/coop",
+    );
+    check!("offer_application", apply.clone());
+    let sued = remote(5, "coop");
+    check!(
+        "offer_application_accept",
+        super::offer::answer_application(
+            &s,
+            "https://sued.example/activities/5",
+            "Accept",
+            &sued,
+            apply.clone()
+        )
+    );
+    check!(
+        "offer_application_undo",
+        super::offer::undo_application(&s, "https://coop.example/activities/6", &maria, apply)
+    );
+}
+
+#[test]
 fn collections() {
     let id = "https://coop.example/actors/coop/followers";
     check!("ordered_collection", ordered_collection(id, 45));

@@ -4,6 +4,7 @@ mod groups;
 mod invitations;
 mod me;
 mod members;
+mod offers;
 mod projects;
 pub(crate) mod session;
 mod skills;
@@ -75,6 +76,31 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/projects/{id}/ledger/{entry}/reversal",
             post(projects::reverse),
         )
+        .route("/api/v1/projects/{id}/offers", post(offers::create))
+        .route(
+            "/api/v1/projects/{id}/applications",
+            get(offers::of_project),
+        )
+        .route(
+            "/api/v1/projects/{id}/applications/{application}/accept",
+            post(offers::accept),
+        )
+        .route(
+            "/api/v1/projects/{id}/applications/{application}/decline",
+            post(offers::decline),
+        )
+        .route("/api/v1/offers", get(offers::list))
+        .route(
+            "/api/v1/offers/{id}",
+            get(offers::show).put(offers::update).delete(offers::delete),
+        )
+        .route("/api/v1/offers/{id}/close", post(offers::close))
+        .route("/api/v1/offers/{id}/applications", post(offers::apply))
+        .route(
+            "/api/v1/offers/{id}/applications/mine",
+            delete(offers::withdraw),
+        )
+        .route("/api/v1/me/applications", get(offers::mine))
         .route("/api/v1/cockpit", get(projects::cockpit))
         .route("/api/v1/groups", get(groups::list).post(groups::create))
         .route("/api/v1/groups/{id}/members", post(groups::add_member))

@@ -1,0 +1,2 @@
+DROP TABLE offer_applications;
+DROP TABLE offers;
