@@ -238,6 +238,7 @@ pub fn account_settings(config: &Config) -> cooperage_app::AccountSettings {
         trial: Duration::from_secs(u64::from(m.trial_days) * 86_400),
         invitation_validity: Duration::from_secs(u64::from(m.invitation_valid_hours) * 3600),
         session_lifetime: Duration::from_secs(u64::from(m.session_days) * 86_400),
+        directory: config.directory.settings(),
     }
 }
 

@@ -6,6 +6,7 @@
 //! `federation` so that the CLI reaches every operation without going through HTTP.
 
 pub mod accounts;
+pub mod directory;
 mod error;
 pub mod federation;
 pub mod groups;
@@ -30,6 +31,9 @@ pub struct AccountSettings {
     pub invitation_validity: Duration,
     /// How long a login session lasts.
     pub session_lifetime: Duration,
+    /// The directory's settings (config `[directory]`): here so that the one settings value
+    /// the binary builds reaches every operation.
+    pub directory: directory::DirectorySettings,
 }
 
 impl Default for AccountSettings {
@@ -38,6 +42,7 @@ impl Default for AccountSettings {
             trial: Duration::from_secs(182 * 86_400),
             invitation_validity: Duration::from_secs(7 * 86_400),
             session_lifetime: Duration::from_secs(30 * 86_400),
+            directory: directory::DirectorySettings::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The member-facing JSON API under `/api/v1`: session cookie or bearer token.
 
+mod directory;
 mod groups;
 mod invitations;
 mod me;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/members/{username}/password-reset",
             post(members::password_reset),
         )
+        .route("/api/v1/directory", get(directory::search))
         .route("/api/v1/groups", get(groups::list).post(groups::create))
         .route("/api/v1/groups/{id}/members", post(groups::add_member))
         .route(
