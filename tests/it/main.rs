@@ -11,6 +11,7 @@ mod authz;
 mod cli;
 mod config;
 mod delivery;
+mod directory;
 mod discovery;
 mod federation;
 mod follows;

@@ -171,16 +171,19 @@ pub fn search(conn: &mut AnyConnection, query: &Query) -> Result<Page<Hit>, DbEr
     let mut sql = Builder::new(backend);
     let plan = sql.plan(query);
 
-    let order = "stale, label_hits DESC, rank, published DESC, pid DESC";
+    // Stale last; then words in the label, text relevance, newest.
+    let order = |of: &str| {
+        format!(
+            "{of}stale, {of}label_hits DESC, {of}rank, {of}published DESC, {of}pid DESC"
+        )
+    };
+    // Two steps: SQLite's bm25() is not available in a query that also has a window
+    // function, so the count over all matches is taken on the matches' sort keys.
     let mut text = format!(
-        "WITH page AS (SELECT l.id AS pid, l.published AS published, {stale} AS stale, \
-         {label_hits} AS label_hits, {rank} AS rank, COUNT(*) OVER () AS total \
-         FROM {from} WHERE {filters} ORDER BY {order} ",
-        stale = plan.stale,
-        label_hits = plan.label_hits,
-        rank = plan.rank,
-        from = plan.from,
-        filters = plan.filters,
+        "{}, page AS (SELECT pid, published, stale, label_hits, rank, COUNT(*) OVER () AS total \
+         FROM matched ORDER BY {} ",
+        plan.matched(),
+        order("")
     );
     text.push_str(&format!(
         "LIMIT {} OFFSET {}) ",
@@ -197,7 +200,8 @@ pub fn search(conn: &mut AnyConnection, query: &Query) -> Result<Page<Hit>, DbEr
          FROM page JOIN skill_listings l ON l.id = page.pid \
          JOIN actors m ON m.id = l.actor_id \
          LEFT JOIN actors c ON c.id = l.coop_actor_id \
-         ORDER BY page.stale, page.label_hits DESC, page.rank, page.published DESC, page.pid DESC"
+         ORDER BY {}",
+        order("page.")
     ));
     let rows: Vec<HitRow> = sql.load(conn, &text)?;
 
@@ -208,10 +212,7 @@ pub fn search(conn: &mut AnyConnection, query: &Query) -> Result<Page<Hit>, DbEr
         None => {
             let mut sql = Builder::new(backend);
             let plan = sql.plan(query);
-            let text = format!(
-                "SELECT COUNT(*) AS total FROM {} WHERE {}",
-                plan.from, plan.filters
-            );
+            let text = format!("{} SELECT COUNT(*) AS total FROM matched", plan.matched());
             let counted: Vec<CountRow> = sql.load(conn, &text)?;
             counted.first().map_or(0, |c| c.total)
         }
@@ -261,6 +262,18 @@ struct Plan {
     stale: String,
     label_hits: String,
     rank: String,
+}
+
+impl Plan {
+    /// `WITH matched AS (…)`: the matching listings with their sort keys. Uses every
+    /// parameter of the plan, in order.
+    fn matched(&self) -> String {
+        format!(
+            "WITH matched AS (SELECT l.id AS pid, l.published AS published, {} AS stale, \
+             {} AS label_hits, {} AS rank FROM {} WHERE {})",
+            self.stale, self.label_hits, self.rank, self.from, self.filters
+        )
+    }
 }
 
 /// Assembles SQL with numbered (`$n`) or positional (`?`) parameters, and their values in
