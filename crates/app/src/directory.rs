@@ -253,7 +253,7 @@ mod tests {
             ),
             (DirectoryQuery { q: text("--- !!"), ..Default::default() }, "q"),
             (DirectoryQuery { q: Some("x".repeat(201)), ..Default::default() }, "q"),
-            (DirectoryQuery { tags: vec!["+-".into()], ..Default::default() }, "tags"),
+            (DirectoryQuery { tags: vec!["-!".into()], ..Default::default() }, "tags"),
             (DirectoryQuery { any_tags: vec!["a".into(); 11], ..Default::default() }, "any_tags"),
             (DirectoryQuery { coop: text("@"), ..Default::default() }, "coop"),
         ] {
