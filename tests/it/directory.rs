@@ -309,6 +309,26 @@ backend_tests! {
         let all = labels(&coop, c, "").await;
         assert_eq!(all.first().map(String::as_str), Some("West"));
         assert_eq!(all.last().map(String::as_str), Some("Sued"));
+        // Pages of the newest-first listing keep that order, stale last, across the seam.
+        {
+            let mut paged = Vec::new();
+            let mut offset = Some(0);
+            while let Some(at) = offset {
+                let (status, body) = search(&coop, c, &format!("limit=3&offset={at}")).await;
+                assert_eq!(status, 200, "{body}");
+                assert_eq!(body["total"], 8);
+                paged.extend(body["hits"].as_array().unwrap().iter().map(|h| (h["label"].as_str().unwrap().to_owned(), h["stale"].as_bool().unwrap())));
+                offset = body["next_offset"].as_i64();
+                assert!(paged.len() <= 8, "{paged:?}");
+            }
+            assert_eq!(paged.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(), all);
+            assert_eq!(paged.iter().filter(|(_, stale)| *stale).count(), 1, "{paged:?}");
+        }
+        for at in [6, 7, 8] {
+            let (_, body) = search(&coop, c, &format!("limit=3&offset={at}")).await;
+            let got: Vec<&str> = body["hits"].as_array().unwrap().iter().map(|h| h["label"].as_str().unwrap()).collect();
+            assert_eq!(got, all[at..].iter().map(String::as_str).collect::<Vec<_>>(), "offset {at}");
+        }
         let (_, body) = search(&coop, c, "q=kochen&limit=100").await;
         let stale: Vec<bool> = body["hits"].as_array().unwrap().iter().map(|h| h["stale"].as_bool().unwrap()).collect();
         assert_eq!(stale, [false, false, false, false, false, false, false, true]);

@@ -168,9 +168,25 @@ pub fn search(conn: &mut AnyConnection, query: &Query) -> Result<Page<Hit>, DbEr
     }
     let limit = query.limit.clamp(1, MAX_LIMIT);
     let offset = query.offset.max(0);
-    let mut sql = Builder::new(backend);
-    let plan = sql.plan(query);
+    if Builder::new(backend).plan(query).full_text {
+        ranked(conn, backend, query, limit, offset)
+    } else {
+        newest(conn, backend, query, limit, offset)
+    }
+}
 
+/// With words or tags: the full-text index picks the candidates, which are filtered, ranked
+/// and counted in one query.
+fn ranked(
+    conn: &mut AnyConnection,
+    backend: Sql,
+    query: &Query,
+    limit: i64,
+    offset: i64,
+) -> Result<Page<Hit>, DbError> {
+    let mut sql = Builder::new(backend);
+    let stale = sql.stale(query.stale_before);
+    let plan = sql.plan(query);
     // Stale last; then words in the label, text relevance, newest.
     let order = |of: &str| {
         format!(
@@ -179,10 +195,17 @@ pub fn search(conn: &mut AnyConnection, query: &Query) -> Result<Page<Hit>, DbEr
     };
     // Two steps: SQLite's bm25() is not available in a query that also has a window
     // function, so the count over all matches is taken on the matches' sort keys.
+    let matched = |stale: &str, plan: &Plan| {
+        format!(
+            "WITH matched AS (SELECT l.id AS pid, l.published AS published, {stale} AS stale, \
+             {} AS label_hits, {} AS rank FROM {} WHERE {})",
+            plan.label_hits, plan.rank, plan.from, plan.filters
+        )
+    };
     let mut text = format!(
         "{}, page AS (SELECT pid, published, stale, label_hits, rank, COUNT(*) OVER () AS total \
          FROM matched ORDER BY {} ",
-        plan.matched(),
+        matched(&stale, &plan),
         order("")
     );
     text.push_str(&format!(
@@ -191,16 +214,8 @@ pub fn search(conn: &mut AnyConnection, query: &Query) -> Result<Page<Hit>, DbEr
         sql.bind(Value::BigInt(offset))
     ));
     text.push_str(&format!(
-        "SELECT {LISTING_COLUMNS}, \
-         m.display_name AS member_name, m.username AS member_username, \
-         m.domain AS member_domain, m.ap_id AS member_ap_id, \
-         c.display_name AS coop_name, c.username AS coop_username, \
-         c.domain AS coop_domain, c.ap_id AS coop_ap_id, \
-         page.stale AS stale, page.total AS total \
-         FROM page JOIN skill_listings l ON l.id = page.pid \
-         JOIN actors m ON m.id = l.actor_id \
-         LEFT JOIN actors c ON c.id = l.coop_actor_id \
-         ORDER BY {}",
+        "SELECT {HIT_COLUMNS}, page.stale AS stale, page.total AS total \
+         FROM page JOIN skill_listings l ON l.id = page.pid {HIT_JOINS} ORDER BY {}",
         order("page.")
     ));
     let rows: Vec<HitRow> = sql.load(conn, &text)?;
@@ -211,8 +226,12 @@ pub fn search(conn: &mut AnyConnection, query: &Query) -> Result<Page<Hit>, DbEr
         // Past the end: the window count came back with no row, so count on its own.
         None => {
             let mut sql = Builder::new(backend);
+            let stale = sql.stale(query.stale_before);
             let plan = sql.plan(query);
-            let text = format!("{} SELECT COUNT(*) AS total FROM matched", plan.matched());
+            let text = format!(
+                "{} SELECT COUNT(*) AS total FROM matched",
+                matched(&stale, &plan)
+            );
             let counted: Vec<CountRow> = sql.load(conn, &text)?;
             counted.first().map_or(0, |c| c.total)
         }
@@ -221,17 +240,103 @@ pub fn search(conn: &mut AnyConnection, query: &Query) -> Result<Page<Hit>, DbEr
         .into_iter()
         .map(HitRow::into_hit)
         .collect::<Result<Vec<Hit>, DbError>>()?;
+    Ok(page(items, offset, total))
+}
+
+/// Without words or tags: newest first, read in the order of the `skill_listings_newest`
+/// index and stopped at the page, fresh listings before stale ones (two walks rather than a
+/// sort of every match). Counts: all matches from the index, stale ones through the coop
+/// index (few coops are stale).
+fn newest(
+    conn: &mut AnyConnection,
+    backend: Sql,
+    query: &Query,
+    limit: i64,
+    offset: i64,
+) -> Result<Page<Hit>, DbError> {
+    let mut sql = Builder::new(backend);
+    let plan = sql.plan(query);
+    let text = format!(
+        "SELECT COUNT(*) AS total FROM skill_listings l WHERE {}",
+        plan.filters
+    );
+    let total = sql.load::<CountRow>(conn, &text)?.first().map_or(0, |c| c.total);
+    let mut sql = Builder::new(backend);
+    let stale = sql.stale_indexed(query.stale_before);
+    let plan = sql.plan(query);
+    let text = format!(
+        "SELECT COUNT(*) AS total FROM skill_listings l WHERE {stale} AND {}",
+        plan.filters
+    );
+    let stale_total = sql.load::<CountRow>(conn, &text)?.first().map_or(0, |c| c.total);
+    let fresh_total = total - stale_total;
+
+    let mut ids: Vec<(i64, bool)> = Vec::new();
+    let walk = |conn: &mut AnyConnection, stale: bool, limit: i64, offset: i64| {
+        let mut sql = Builder::new(backend);
+        let condition = sql.stale_indexed(query.stale_before);
+        let plan = sql.plan(query);
+        let not = if stale { "" } else { "NOT " };
+        let text = format!(
+            "SELECT l.id AS pid FROM skill_listings l WHERE {not}{condition} AND {} \
+             ORDER BY l.published DESC, l.id DESC LIMIT {} OFFSET {}",
+            plan.filters,
+            sql.bind(Value::BigInt(limit)),
+            sql.bind(Value::BigInt(offset)),
+        );
+        sql.load::<IdRow>(conn, &text)
+    };
+    if offset < fresh_total {
+        ids.extend(walk(conn, false, limit, offset)?.into_iter().map(|r| (r.pid, false)));
+    }
+    let wanted = limit - ids.len() as i64;
+    if wanted > 0 && stale_total > 0 && offset + limit > fresh_total {
+        let from = (offset - fresh_total).max(0);
+        ids.extend(walk(conn, true, wanted, from)?.into_iter().map(|r| (r.pid, true)));
+    }
+    if ids.is_empty() {
+        return Ok(page(Vec::new(), offset, total));
+    }
+
+    // The page's rows with their member and coop; ids are ours, from the query above.
+    let list: Vec<String> = ids.iter().map(|(id, _)| id.to_string()).collect();
+    let text = format!(
+        "SELECT {HIT_COLUMNS}, (1 = 0) AS stale, CAST(0 AS BIGINT) AS total \
+         FROM skill_listings l {HIT_JOINS} WHERE l.id IN ({})",
+        list.join(", ")
+    );
+    let mut rows: Vec<HitRow> = Builder::new(backend).load(conn, &text)?;
+    let mut items = Vec::with_capacity(ids.len());
+    for (id, stale) in ids {
+        // A row deleted between the queries is left out.
+        if let Some(at) = rows.iter().position(|r| r.id == id) {
+            let mut hit = rows.swap_remove(at).into_hit()?;
+            hit.stale = stale;
+            items.push(hit);
+        }
+    }
+    Ok(page(items, offset, total))
+}
+
+fn page(items: Vec<Hit>, offset: i64, total: i64) -> Page<Hit> {
     let end = offset + items.len() as i64;
-    Ok(Page {
+    Page {
         next_offset: (!items.is_empty() && end < total).then_some(end),
         items,
         total,
-    })
+    }
 }
 
-const LISTING_COLUMNS: &str = "l.id, l.ap_id, l.actor_id, l.coop_actor_id, l.local, l.label, \
+/// The columns of a hit; with [`HIT_JOINS`] on `skill_listings l`.
+const HIT_COLUMNS: &str = "l.id, l.ap_id, l.actor_id, l.coop_actor_id, l.local, l.label, \
     l.tags, l.level, l.description, l.hours_per_week, l.available_from, l.available_until, \
-    l.work_mode, l.region, l.visibility, l.search_text, l.published, l.updated";
+    l.work_mode, l.region, l.visibility, l.search_text, l.published, l.updated, \
+    m.display_name AS member_name, m.username AS member_username, \
+    m.domain AS member_domain, m.ap_id AS member_ap_id, \
+    c.display_name AS coop_name, c.username AS coop_username, \
+    c.domain AS coop_domain, c.ap_id AS coop_ap_id";
+const HIT_JOINS: &str =
+    "JOIN actors m ON m.id = l.actor_id LEFT JOIN actors c ON c.id = l.coop_actor_id";
 
 #[diesel::declare_sql_function]
 extern "SQL" {
@@ -255,25 +360,14 @@ enum Value {
     Time(NaiveDateTime),
 }
 
-/// The pieces of a search that both the page and the count query use.
+/// The pieces of a search that its queries share.
 struct Plan {
+    /// Whether the full-text index picks the candidates.
+    full_text: bool,
     from: String,
     filters: String,
-    stale: String,
     label_hits: String,
     rank: String,
-}
-
-impl Plan {
-    /// `WITH matched AS (…)`: the matching listings with their sort keys. Uses every
-    /// parameter of the plan, in order.
-    fn matched(&self) -> String {
-        format!(
-            "WITH matched AS (SELECT l.id AS pid, l.published AS published, {} AS stale, \
-             {} AS label_hits, {} AS rank FROM {} WHERE {})",
-            self.stale, self.label_hits, self.rank, self.from, self.filters
-        )
-    }
 }
 
 /// Assembles SQL with numbered (`$n`) or positional (`?`) parameters, and their values in
@@ -300,18 +394,36 @@ impl Builder {
         }
     }
 
-    /// Parameters are numbered in the order `plan` binds them: it must run before anything
-    /// else is bound, and its fragments be placed in the order they were made (stale,
-    /// label hits, rank, from, filters).
+    /// Whether a listing is stale: its coop's host (lacking a coop, the member's; ours is
+    /// never in `hosts`) has failed every delivery since before `before`.
+    fn stale(&mut self, before: NaiveDateTime) -> String {
+        format!(
+            "(COALESCE(l.coop_actor_id, l.actor_id) IN {})",
+            self.stale_actors(before)
+        )
+    }
+
+    /// [`Self::stale`] written so that the coop and actor indexes serve it.
+    fn stale_indexed(&mut self, before: NaiveDateTime) -> String {
+        let coops = self.stale_actors(before);
+        let actors = self.stale_actors(before);
+        format!(
+            "(l.coop_actor_id IN {coops} OR (l.coop_actor_id IS NULL AND l.actor_id IN {actors}))"
+        )
+    }
+
+    fn stale_actors(&mut self, before: NaiveDateTime) -> String {
+        format!(
+            "(SELECT sa.id FROM actors sa JOIN hosts sh ON sh.host = sa.domain \
+             WHERE sh.unreachable AND sh.failing_since < {})",
+            self.bind(Value::Time(before))
+        )
+    }
+
+    /// The filters, relevance and candidates of `query`. Parameters are bound in the order
+    /// the fragments must appear in the SQL: label hits, rank, from, filters.
     fn plan(&mut self, query: &Query) -> Plan {
         let words = query.text.as_deref().map(words).unwrap_or_default();
-        // A listing of a coop whose host failed every delivery since before `stale_before`.
-        // (Without a coop, the member's own host; ours is never in `hosts`.)
-        let stale = format!(
-            "(COALESCE(l.coop_actor_id, l.actor_id) IN (SELECT sa.id FROM actors sa \
-             JOIN hosts sh ON sh.host = sa.domain WHERE sh.unreachable AND sh.failing_since < {}))",
-            self.bind(Value::Time(query.stale_before))
-        );
         // Words found at the start of the label count before any other relevance: search_text
         // begins with the folded label.
         let label_hits = if words.is_empty() {
@@ -484,9 +596,9 @@ impl Builder {
             filters.push("1 = 1".to_owned());
         }
         Plan {
+            full_text: !terms.is_empty(),
             from,
             filters: filters.join(" AND "),
-            stale,
             label_hits,
             rank,
         }
@@ -668,7 +780,14 @@ impl HitRow {
     }
 }
 
-/// The count of a search past its last page.
+/// A listing's id.
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = BigInt)]
+    pid: i64,
+}
+
+/// A count.
 #[derive(QueryableByName)]
 struct CountRow {
     #[diesel(sql_type = BigInt)]
