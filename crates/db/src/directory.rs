@@ -175,8 +175,8 @@ pub fn search(conn: &mut AnyConnection, query: &Query) -> Result<Page<Hit>, DbEr
     }
 }
 
-/// With words or tags: the full-text index picks the candidates, which are filtered, ranked
-/// and counted in one query.
+/// With words: the full-text index picks the candidates, which are filtered, ranked and
+/// counted in one query.
 fn ranked(
     conn: &mut AnyConnection,
     backend: Sql,
@@ -243,7 +243,7 @@ fn ranked(
     Ok(page(items, offset, total))
 }
 
-/// Without words or tags: newest first, read in the order of the `skill_listings_newest`
+/// Without words: newest first, read in the order of the `skill_listings_newest`
 /// index and stopped at the page, fresh listings before stale ones (two walks rather than a
 /// sort of every match). Counts: all matches from the index, stale ones through the coop
 /// index (few coops are stale).
@@ -362,7 +362,7 @@ enum Value {
 
 /// The pieces of a search that its queries share.
 struct Plan {
-    /// Whether the full-text index picks the candidates.
+    /// Whether the search has words, ranked by relevance (else newest first).
     full_text: bool,
     from: String,
     filters: String,
@@ -467,38 +467,42 @@ impl Builder {
             }
         }
         let mut filters = Vec::new();
-        let (rank, from) = if terms.is_empty() {
-            ("0".to_owned(), "skill_listings l".to_owned())
-        } else {
-            match self.backend {
-                Sql::Sqlite => {
-                    let text = self.bind(Value::Text(terms.join(" AND ")));
+        let plain = "skill_listings l".to_owned();
+        let (rank, from) = match self.backend {
+            _ if terms.is_empty() => ("0".to_owned(), plain),
+            Sql::Sqlite => {
+                let text = self.bind(Value::Text(terms.join(" AND ")));
+                if words.is_empty() {
+                    // Tags only: the index narrows, the newest-first walk orders.
+                    filters.push(format!(
+                        "l.id IN (SELECT rowid FROM skill_listings_fts \
+                         WHERE skill_listings_fts MATCH {text})"
+                    ));
+                    ("0".to_owned(), plain)
+                } else {
                     filters.push(format!("skill_listings_fts MATCH {text}"));
                     (
-                        // bm25: smaller is better. Only text words rank; tags only filter.
-                        if words.is_empty() {
-                            "0".to_owned()
-                        } else {
-                            "bm25(skill_listings_fts)".to_owned()
-                        },
-                        "skill_listings_fts JOIN skill_listings l ON l.id = skill_listings_fts.rowid"
+                        // bm25: smaller is better.
+                        "bm25(skill_listings_fts)".to_owned(),
+                        "skill_listings_fts JOIN skill_listings l \
+                         ON l.id = skill_listings_fts.rowid"
                             .to_owned(),
                     )
                 }
-                Sql::Postgres => {
-                    let placeholder = self.bind(Value::Text(terms.join(" & ")));
-                    let tsquery = format!("to_tsquery('simple', {placeholder})");
-                    // The same expression as the GIN index, so the index serves it.
-                    filters.push(format!("to_tsvector('simple', l.search_text) @@ {tsquery}"));
-                    (
-                        if words.is_empty() {
-                            "0".to_owned()
-                        } else {
-                            format!("-ts_rank(to_tsvector('simple', l.search_text), {tsquery})")
-                        },
-                        "skill_listings l".to_owned(),
-                    )
-                }
+            }
+            Sql::Postgres => {
+                let placeholder = self.bind(Value::Text(terms.join(" & ")));
+                let tsquery = format!("to_tsquery('simple', {placeholder})");
+                // The same expression as the GIN index, so the index serves it.
+                filters.push(format!(
+                    "to_tsvector('simple', l.search_text) @@ {tsquery}"
+                ));
+                let rank = if words.is_empty() {
+                    "0".to_owned()
+                } else {
+                    format!("-ts_rank(to_tsvector('simple', l.search_text), {tsquery})")
+                };
+                (rank, plain)
             }
         };
 
@@ -596,7 +600,7 @@ impl Builder {
             filters.push("1 = 1".to_owned());
         }
         Plan {
-            full_text: !terms.is_empty(),
+            full_text: !words.is_empty(),
             from,
             filters: filters.join(" AND "),
             label_hits,
