@@ -13,7 +13,13 @@ use serde_json::Value;
 use crate::support::TestInstance;
 
 /// A listing with defaults: expert, remote, 20 hours, always available, network-visible.
-fn listing(actor_id: i64, coop_actor_id: i64, local: bool, label: &str, description: &str) -> ListingForm {
+fn listing(
+    actor_id: i64,
+    coop_actor_id: i64,
+    local: bool,
+    label: &str,
+    description: &str,
+) -> ListingForm {
     ListingForm {
         ap_id: format!("http://listings.test/{actor_id}/{}", tag(label).unwrap()),
         actor_id,
@@ -40,13 +46,22 @@ async fn seed(coop: &TestInstance, mut form: ListingForm, extra_tags: &[&str], a
     let mut tags = vec![tag(&form.label).unwrap()];
     tags.extend(extra_tags.iter().map(|t| tag(t).unwrap()));
     form.tags = skills::tags_column(&tags);
-    form.search_text = fold(&format!("{} {} {}", form.label, form.tags, form.description));
+    form.search_text = fold(&format!(
+        "{} {} {}",
+        form.label, form.tags, form.description
+    ));
     form.published = cooperage_db::now() - TimeDelta::minutes(age_minutes);
     coop.query(move |conn| skills::insert(conn, &form)).await;
 }
 
 /// A remote actor as the federation layer stores it.
-async fn remote_actor(coop: &TestInstance, domain: &str, username: &str, kind: &str, name: &str) -> i64 {
+async fn remote_actor(
+    coop: &TestInstance,
+    domain: &str,
+    username: &str,
+    kind: &str,
+    name: &str,
+) -> i64 {
     let ap_id = format!("https://{domain}/actors/{username}");
     let form = ActorForm {
         ap_id: ap_id.clone(),
@@ -70,8 +85,12 @@ async fn remote_actor(coop: &TestInstance, domain: &str, username: &str, kind: &
 
 async fn local_actor(coop: &TestInstance, username: &str) -> i64 {
     let username = username.to_owned();
-    coop.query(move |conn| Ok(actors::local_by_username(conn, &username)?.expect("actor").id))
-        .await
+    coop.query(move |conn| {
+        Ok(actors::local_by_username(conn, &username)?
+            .expect("actor")
+            .id)
+    })
+    .await
 }
 
 /// Searches as `cookie`; returns status and body.
@@ -336,6 +355,37 @@ backend_tests! {
         // Reachable again: no longer stale.
         coop.query(|conn| cooperage_db::hosts::record_seen(conn, "sued.example")).await;
         assert_eq!(labels(&coop, c, "").await.first().map(String::as_str), Some("Sued"));
+        coop.stop().await;
+    }
+
+    async fn counts_without_words_stop_at_the_cap(db) {
+        let coop = TestInstance::start(&db).await;
+        let n = network(&coop).await;
+        let count = cooperage_db::directory::COUNT_CAP as usize + 5;
+        let forms: Vec<ListingForm> = (0..count)
+            .map(|i| {
+                let mut form = listing(n.jo, n.nord, false, &format!("Skill {i}"), "Kochen");
+                form.tags = skills::tags_column(&[tag(&form.label).unwrap()]);
+                form.search_text = fold(&format!("{} {} {}", form.label, form.tags, form.description));
+                form
+            })
+            .collect();
+        coop.query(move |conn| {
+            cooperage_db::transaction(conn, |conn| forms.iter().try_for_each(|f| skills::insert(conn, f).map(drop)))
+        })
+        .await;
+        let c = n.cookie.as_str();
+        let (_, body) = search(&coop, c, "limit=100").await;
+        assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(1000), Some(false)), "{}", body["total"]);
+        assert_eq!(body["next_offset"], 100);
+        // A deep page counts exactly, and ends.
+        let (_, body) = search(&coop, c, "limit=100&offset=950").await;
+        assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(count as i64), Some(true)));
+        assert_eq!(body["hits"].as_array().unwrap().len(), 55);
+        assert_eq!(body["next_offset"], Value::Null);
+        // With words the count is always exact.
+        let (_, body) = search(&coop, c, "q=kochen&limit=1").await;
+        assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(count as i64), Some(true)));
         coop.stop().await;
     }
 

@@ -64,10 +64,13 @@ pub struct DirectoryQuery {
 /// here) and the network's as we stored them.
 pub async fn search(app: &App, member: &Member, query: DirectoryQuery) -> Result<Page<Hit>, Error> {
     if !cooperage_domain::member::can_log_in(member.status) {
-        return Err(Error::Forbidden(format!("this account is {}", member.status)));
+        return Err(Error::Forbidden(format!(
+            "this account is {}",
+            member.status
+        )));
     }
-    let stale_after = TimeDelta::from_std(app.accounts().directory.stale_after)
-        .unwrap_or(TimeDelta::MAX);
+    let stale_after =
+        TimeDelta::from_std(app.accounts().directory.stale_after).unwrap_or(TimeDelta::MAX);
     let stale_before = cooperage_db::now()
         .checked_sub_signed(stale_after)
         .unwrap_or(chrono::NaiveDateTime::MIN);
@@ -165,14 +168,15 @@ pub fn check(
 }
 
 fn non_empty(value: Option<String>) -> Option<String> {
-    value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
+    value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
 /// Skills as typed, to tags ("PostgreSQL" → `postgresql`).
 fn tags(field: &'static str, typed: Vec<String>) -> Result<Vec<String>, Error> {
-    let typed: Vec<String> = typed.into_iter().filter_map(|t| non_empty(Some(t))).collect();
+    let typed: Vec<String> = typed
+        .into_iter()
+        .filter_map(|t| non_empty(Some(t)))
+        .collect();
     if typed.len() > skill::MAX_TAGS {
         return Err(Error::invalid(
             field,
@@ -225,16 +229,76 @@ mod tests {
     fn mistakes_name_their_field() {
         let text = |s: &str| Some(s.to_owned());
         for (query, field) in [
-            (DirectoryQuery { level: text("guru"), ..Default::default() }, "level"),
-            (DirectoryQuery { work_mode: text("moon"), ..Default::default() }, "work_mode"),
-            (DirectoryQuery { min_hours: Some(0), ..Default::default() }, "min_hours"),
-            (DirectoryQuery { min_hours: Some(81), ..Default::default() }, "min_hours"),
-            (DirectoryQuery { min_hours: Some(-5), ..Default::default() }, "min_hours"),
-            (DirectoryQuery { limit: Some(0), ..Default::default() }, "limit"),
-            (DirectoryQuery { limit: Some(101), ..Default::default() }, "limit"),
-            (DirectoryQuery { offset: Some(-1), ..Default::default() }, "offset"),
-            (DirectoryQuery { available_on: text("2027-02-30"), ..Default::default() }, "available_on"),
-            (DirectoryQuery { available_from: text("tomorrow"), ..Default::default() }, "available_from"),
+            (
+                DirectoryQuery {
+                    level: text("guru"),
+                    ..Default::default()
+                },
+                "level",
+            ),
+            (
+                DirectoryQuery {
+                    work_mode: text("moon"),
+                    ..Default::default()
+                },
+                "work_mode",
+            ),
+            (
+                DirectoryQuery {
+                    min_hours: Some(0),
+                    ..Default::default()
+                },
+                "min_hours",
+            ),
+            (
+                DirectoryQuery {
+                    min_hours: Some(81),
+                    ..Default::default()
+                },
+                "min_hours",
+            ),
+            (
+                DirectoryQuery {
+                    min_hours: Some(-5),
+                    ..Default::default()
+                },
+                "min_hours",
+            ),
+            (
+                DirectoryQuery {
+                    limit: Some(0),
+                    ..Default::default()
+                },
+                "limit",
+            ),
+            (
+                DirectoryQuery {
+                    limit: Some(101),
+                    ..Default::default()
+                },
+                "limit",
+            ),
+            (
+                DirectoryQuery {
+                    offset: Some(-1),
+                    ..Default::default()
+                },
+                "offset",
+            ),
+            (
+                DirectoryQuery {
+                    available_on: text("2027-02-30"),
+                    ..Default::default()
+                },
+                "available_on",
+            ),
+            (
+                DirectoryQuery {
+                    available_from: text("tomorrow"),
+                    ..Default::default()
+                },
+                "available_from",
+            ),
             (
                 DirectoryQuery {
                     available_from: text("2027-02-01"),
@@ -251,11 +315,41 @@ mod tests {
                 },
                 "available_on",
             ),
-            (DirectoryQuery { q: text("--- !!"), ..Default::default() }, "q"),
-            (DirectoryQuery { q: Some("x".repeat(201)), ..Default::default() }, "q"),
-            (DirectoryQuery { tags: vec!["-!".into()], ..Default::default() }, "tags"),
-            (DirectoryQuery { any_tags: vec!["a".into(); 11], ..Default::default() }, "any_tags"),
-            (DirectoryQuery { coop: text("@"), ..Default::default() }, "coop"),
+            (
+                DirectoryQuery {
+                    q: text("--- !!"),
+                    ..Default::default()
+                },
+                "q",
+            ),
+            (
+                DirectoryQuery {
+                    q: Some("x".repeat(201)),
+                    ..Default::default()
+                },
+                "q",
+            ),
+            (
+                DirectoryQuery {
+                    tags: vec!["-!".into()],
+                    ..Default::default()
+                },
+                "tags",
+            ),
+            (
+                DirectoryQuery {
+                    any_tags: vec!["a".into(); 11],
+                    ..Default::default()
+                },
+                "any_tags",
+            ),
+            (
+                DirectoryQuery {
+                    coop: text("@"),
+                    ..Default::default()
+                },
+                "coop",
+            ),
         ] {
             assert_eq!(field_of(query.clone()), Some(field), "{query:?}");
         }
@@ -285,7 +379,10 @@ mod tests {
         );
         assert!(matches!(
             checked.available,
-            Some(Availability::Overlapping { from: Some(_), until: None })
+            Some(Availability::Overlapping {
+                from: Some(_),
+                until: None
+            })
         ));
     }
 }

@@ -19,6 +19,8 @@ use crate::{AnyConnection, DbError};
 pub const MAX_WORDS: usize = 8;
 /// Largest page.
 pub const MAX_LIMIT: i64 = 100;
+/// Searches without words count their matches up to this many.
+pub const COUNT_CAP: i64 = 1_000;
 
 /// When a listing must be available.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,8 +136,10 @@ pub struct Hit {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// How many match in all.
+    /// How many match in all; when `total_exact` is false, at least this many (a search
+    /// without words counts up to [`COUNT_CAP`]: counting further means reading every row).
     pub total: i64,
+    pub total_exact: bool,
     /// Offset of the next page, if there is one.
     pub next_offset: Option<i64>,
 }
@@ -153,7 +157,10 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// Whether a tag can also be looked up in the full-text index (it is one plain word there).
 fn indexable(tag: &str) -> bool {
-    !tag.is_empty() && tag.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    !tag.is_empty()
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 /// Searches the directory.
@@ -175,8 +182,8 @@ pub fn search(conn: &mut AnyConnection, query: &Query) -> Result<Page<Hit>, DbEr
     }
 }
 
-/// With words: the full-text index picks the candidates, which are filtered, ranked and
-/// counted in one query.
+/// With words or tags: the full-text index picks the candidates (a few thousand at most for
+/// a tag, however large the directory), which are filtered, ranked and counted in one query.
 fn ranked(
     conn: &mut AnyConnection,
     backend: Sql,
@@ -189,9 +196,7 @@ fn ranked(
     let plan = sql.plan(query);
     // Stale last; then words in the label, text relevance, newest.
     let order = |of: &str| {
-        format!(
-            "{of}stale, {of}label_hits DESC, {of}rank, {of}published DESC, {of}pid DESC"
-        )
+        format!("{of}stale, {of}label_hits DESC, {of}rank, {of}published DESC, {of}pid DESC")
     };
     // Two steps: SQLite's bm25() is not available in a query that also has a window
     // function, so the count over all matches is taken on the matches' sort keys.
@@ -240,10 +245,10 @@ fn ranked(
         .into_iter()
         .map(HitRow::into_hit)
         .collect::<Result<Vec<Hit>, DbError>>()?;
-    Ok(page(items, offset, total))
+    Ok(page(items, offset, total, true))
 }
 
-/// Without words: newest first, read in the order of the `skill_listings_newest`
+/// Without words or tags: newest first, read in the order of the `skill_listings_newest`
 /// index and stopped at the page, fresh listings before stale ones (two walks rather than a
 /// sort of every match). Counts: all matches from the index, stale ones through the coop
 /// index (few coops are stale).
@@ -254,13 +259,28 @@ fn newest(
     limit: i64,
     offset: i64,
 ) -> Result<Page<Hit>, DbError> {
-    let mut sql = Builder::new(backend);
-    let plan = sql.plan(query);
-    let text = format!(
-        "SELECT COUNT(*) AS total FROM skill_listings l WHERE {}",
-        plan.filters
-    );
-    let total = sql.load::<CountRow>(conn, &text)?.first().map_or(0, |c| c.total);
+    let count = |conn: &mut AnyConnection, cap: Option<i64>| {
+        let mut sql = Builder::new(backend);
+        let plan = sql.plan(query);
+        let text = match cap {
+            // Stops reading at the cap.
+            Some(cap) => format!(
+                "SELECT COUNT(*) AS total FROM (SELECT 1 AS one FROM skill_listings l \
+                 WHERE {} LIMIT {}) capped",
+                plan.filters,
+                sql.bind(Value::BigInt(cap + 1))
+            ),
+            None => format!(
+                "SELECT COUNT(*) AS total FROM skill_listings l WHERE {}",
+                plan.filters
+            ),
+        };
+        Ok::<_, DbError>(
+            sql.load::<CountRow>(conn, &text)?
+                .first()
+                .map_or(0, |c| c.total),
+        )
+    };
     let mut sql = Builder::new(backend);
     let stale = sql.stale_indexed(query.stale_before);
     let plan = sql.plan(query);
@@ -268,8 +288,20 @@ fn newest(
         "SELECT COUNT(*) AS total FROM skill_listings l WHERE {stale} AND {}",
         plan.filters
     );
-    let stale_total = sql.load::<CountRow>(conn, &text)?.first().map_or(0, |c| c.total);
-    let fresh_total = total - stale_total;
+    let stale_total = sql
+        .load::<CountRow>(conn, &text)?
+        .first()
+        .map_or(0, |c| c.total);
+    let mut total = count(conn, Some(COUNT_CAP))?;
+    let mut exact = total <= COUNT_CAP;
+    if !exact && offset + limit + stale_total > COUNT_CAP {
+        // A deep page: where fresh listings end must be known exactly.
+        total = count(conn, None)?;
+        exact = true;
+    }
+    // Not exact: more fresh listings than the page reaches.
+    let fresh_total = if exact { total - stale_total } else { i64::MAX };
+    let total = total.min(if exact { i64::MAX } else { COUNT_CAP });
 
     let mut ids: Vec<(i64, bool)> = Vec::new();
     let walk = |conn: &mut AnyConnection, stale: bool, limit: i64, offset: i64| {
@@ -287,15 +319,23 @@ fn newest(
         sql.load::<IdRow>(conn, &text)
     };
     if offset < fresh_total {
-        ids.extend(walk(conn, false, limit, offset)?.into_iter().map(|r| (r.pid, false)));
+        ids.extend(
+            walk(conn, false, limit, offset)?
+                .into_iter()
+                .map(|r| (r.pid, false)),
+        );
     }
     let wanted = limit - ids.len() as i64;
     if wanted > 0 && stale_total > 0 && offset + limit > fresh_total {
         let from = (offset - fresh_total).max(0);
-        ids.extend(walk(conn, true, wanted, from)?.into_iter().map(|r| (r.pid, true)));
+        ids.extend(
+            walk(conn, true, wanted, from)?
+                .into_iter()
+                .map(|r| (r.pid, true)),
+        );
     }
     if ids.is_empty() {
-        return Ok(page(Vec::new(), offset, total));
+        return Ok(page(Vec::new(), offset, total, exact));
     }
 
     // The page's rows with their member and coop; ids are ours, from the query above.
@@ -315,15 +355,16 @@ fn newest(
             items.push(hit);
         }
     }
-    Ok(page(items, offset, total))
+    Ok(page(items, offset, total, exact))
 }
 
-fn page(items: Vec<Hit>, offset: i64, total: i64) -> Page<Hit> {
+fn page(items: Vec<Hit>, offset: i64, total: i64, total_exact: bool) -> Page<Hit> {
     let end = offset + items.len() as i64;
     Page {
-        next_offset: (!items.is_empty() && end < total).then_some(end),
+        next_offset: (!items.is_empty() && (end < total || !total_exact)).then_some(end),
         items,
         total,
+        total_exact,
     }
 }
 
@@ -362,7 +403,7 @@ enum Value {
 
 /// The pieces of a search that its queries share.
 struct Plan {
-    /// Whether the search has words, ranked by relevance (else newest first).
+    /// Whether the full-text index picks the candidates (words or tags).
     full_text: bool,
     from: String,
     filters: String,
@@ -468,43 +509,32 @@ impl Builder {
         }
         let mut filters = Vec::new();
         let plain = "skill_listings l".to_owned();
-        let (rank, from) = match self.backend {
-            _ if terms.is_empty() => ("0".to_owned(), plain),
-            Sql::Sqlite => {
-                let text = self.bind(Value::Text(terms.join(" AND ")));
-                if words.is_empty() {
-                    // Tags only: the index narrows, the newest-first walk orders.
-                    filters.push(format!(
-                        "l.id IN (SELECT rowid FROM skill_listings_fts \
-                         WHERE skill_listings_fts MATCH {text})"
-                    ));
-                    ("0".to_owned(), plain)
-                } else {
+        let (rank, from) =
+            match self.backend {
+                _ if terms.is_empty() => ("0".to_owned(), plain),
+                Sql::Sqlite => {
+                    let text = self.bind(Value::Text(terms.join(" AND ")));
                     filters.push(format!("skill_listings_fts MATCH {text}"));
                     (
-                        // bm25: smaller is better.
-                        "bm25(skill_listings_fts)".to_owned(),
-                        "skill_listings_fts JOIN skill_listings l \
-                         ON l.id = skill_listings_fts.rowid"
-                            .to_owned(),
-                    )
+                    // bm25: smaller is better. Tags alone only filter.
+                    if words.is_empty() { "0" } else { "bm25(skill_listings_fts)" }.to_owned(),
+                    "skill_listings_fts JOIN skill_listings l ON l.id = skill_listings_fts.rowid"
+                        .to_owned(),
+                )
                 }
-            }
-            Sql::Postgres => {
-                let placeholder = self.bind(Value::Text(terms.join(" & ")));
-                let tsquery = format!("to_tsquery('simple', {placeholder})");
-                // The same expression as the GIN index, so the index serves it.
-                filters.push(format!(
-                    "to_tsvector('simple', l.search_text) @@ {tsquery}"
-                ));
-                let rank = if words.is_empty() {
-                    "0".to_owned()
-                } else {
-                    format!("-ts_rank(to_tsvector('simple', l.search_text), {tsquery})")
-                };
-                (rank, plain)
-            }
-        };
+                Sql::Postgres => {
+                    let placeholder = self.bind(Value::Text(terms.join(" & ")));
+                    let tsquery = format!("to_tsquery('simple', {placeholder})");
+                    // The same expression as the GIN index, so the index serves it.
+                    filters.push(format!("to_tsvector('simple', l.search_text) @@ {tsquery}"));
+                    let rank = if words.is_empty() {
+                        "0".to_owned()
+                    } else {
+                        format!("-ts_rank(to_tsvector('simple', l.search_text), {tsquery})")
+                    };
+                    (rank, plain)
+                }
+            };
 
         for tag in &query.all_tags {
             filters.push(format!(
@@ -600,7 +630,7 @@ impl Builder {
             filters.push("1 = 1".to_owned());
         }
         Plan {
-            full_text: !words.is_empty(),
+            full_text: !terms.is_empty(),
             from,
             filters: filters.join(" AND "),
             label_hits,
@@ -804,7 +834,10 @@ mod tests {
 
     #[test]
     fn words_are_folded_plain_and_bounded() {
-        assert_eq!(words("PostgreSQL-Replikation"), ["postgresql", "replikation"]);
+        assert_eq!(
+            words("PostgreSQL-Replikation"),
+            ["postgresql", "replikation"]
+        );
         assert_eq!(words("Gestaltung für"), ["gestaltung", "fur"]);
         assert_eq!(words("\"x\"* OR y:* & !z"), ["x", "or", "y", "z"]);
         assert_eq!(words("'; DROP TABLE--"), ["drop", "table"]);

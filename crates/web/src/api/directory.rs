@@ -20,6 +20,7 @@ pub async fn search(
     Ok(Json(json!({
         "hits": page.items.iter().map(hit_view).collect::<Vec<_>>(),
         "total": page.total,
+        "total_exact": page.total_exact,
         "next_offset": page.next_offset,
     }))
     .into_response())
