@@ -361,7 +361,7 @@ async fn run(backend: &str, db: TestDb, count: usize, queries: usize) {
     );
 
     let mut rng = StdRng::seed_from_u64(7);
-    let kinds: [(&str, fn(&mut StdRng) -> DirectoryQuery); 5] = [
+    let kinds: [(&str, MakeQuery); 5] = [
         ("text", text_query),
         ("tags", tags_query),
         ("availability", availability_query),
@@ -401,6 +401,9 @@ async fn run(backend: &str, db: TestDb, count: usize, queries: usize) {
     }
     coop.stop().await;
 }
+
+/// Makes one query of a kind.
+type MakeQuery = fn(&mut StdRng) -> DirectoryQuery;
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
