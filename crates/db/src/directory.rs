@@ -259,28 +259,27 @@ fn newest(
     limit: i64,
     offset: i64,
 ) -> Result<Page<Hit>, DbError> {
-    let count = |conn: &mut AnyConnection, cap: Option<i64>| {
+    // Fresh listings, counted up to `cap` when given (the scan stops there).
+    let count_fresh = |conn: &mut AnyConnection, cap: Option<i64>| {
         let mut sql = Builder::new(backend);
+        let stale = sql.stale(query.stale_before);
         let plan = sql.plan(query);
-        let text = match cap {
-            // Stops reading at the cap.
-            Some(cap) => format!(
-                "SELECT COUNT(*) AS total FROM (SELECT 1 AS one FROM skill_listings l \
-                 WHERE {} LIMIT {}) capped",
-                plan.filters,
-                sql.bind(Value::BigInt(cap + 1))
-            ),
-            None => format!(
-                "SELECT COUNT(*) AS total FROM skill_listings l WHERE {}",
-                plan.filters
-            ),
-        };
+        let mut text = format!(
+            "SELECT COUNT(*) AS total FROM (SELECT 1 AS one FROM skill_listings l \
+             WHERE NOT {stale} AND {}",
+            plan.filters
+        );
+        if let Some(cap) = cap {
+            text.push_str(&format!(" LIMIT {}", sql.bind(Value::BigInt(cap + 1))));
+        }
+        text.push_str(") counted");
         Ok::<_, DbError>(
             sql.load::<CountRow>(conn, &text)?
                 .first()
                 .map_or(0, |c| c.total),
         )
     };
+    // Stale ones are few coops' listings: counted exactly through the coop index.
     let mut sql = Builder::new(backend);
     let stale = sql.stale_indexed(query.stale_before);
     let plan = sql.plan(query);
@@ -292,16 +291,21 @@ fn newest(
         .load::<CountRow>(conn, &text)?
         .first()
         .map_or(0, |c| c.total);
-    let mut total = count(conn, Some(COUNT_CAP))?;
-    let mut exact = total <= COUNT_CAP;
-    if !exact && offset + limit + stale_total > COUNT_CAP {
+    let fresh = count_fresh(conn, Some(COUNT_CAP))?;
+    let (fresh_total, exact) = if fresh <= COUNT_CAP {
+        (fresh, true)
+    } else if offset + limit <= COUNT_CAP {
+        // More fresh listings than the page reaches: the page is all fresh.
+        (i64::MAX, false)
+    } else {
         // A deep page: where fresh listings end must be known exactly.
-        total = count(conn, None)?;
-        exact = true;
-    }
-    // Not exact: more fresh listings than the page reaches.
-    let fresh_total = if exact { total - stale_total } else { i64::MAX };
-    let total = total.min(if exact { i64::MAX } else { COUNT_CAP });
+        (count_fresh(conn, None)?, true)
+    };
+    let total = if exact {
+        fresh_total + stale_total
+    } else {
+        COUNT_CAP
+    };
 
     let mut ids: Vec<(i64, bool)> = Vec::new();
     let walk = |conn: &mut AnyConnection, stale: bool, limit: i64, offset: i64| {
