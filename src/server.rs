@@ -227,6 +227,7 @@ pub fn account_settings(config: &Config) -> cooperage_app::AccountSettings {
         invitation_validity: Duration::from_secs(u64::from(m.invitation_valid_hours) * 3600),
         session_lifetime: Duration::from_secs(u64::from(m.session_days) * 86_400),
         passwords: cooperage_app::secrets::password::PasswordWork::for_this_machine(),
+        directory: config.directory.settings(),
     }
 }
 

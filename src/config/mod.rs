@@ -25,7 +25,32 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub admin: AdminConfig,
     pub members: MembersConfig,
+    pub directory: DirectoryConfig,
     pub log: LogConfig,
+}
+
+/// `[directory]`: the network's skill directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DirectoryConfig {
+    pub stale_after_days: u32,
+}
+
+impl Default for DirectoryConfig {
+    fn default() -> Self {
+        Self {
+            stale_after_days: 14,
+        }
+    }
+}
+
+impl DirectoryConfig {
+    /// The application's directory settings.
+    pub fn settings(&self) -> cooperage_app::directory::DirectorySettings {
+        cooperage_app::directory::DirectorySettings {
+            stale_after: std::time::Duration::from_secs(u64::from(self.stale_after_days) * 86_400),
+        }
+    }
 }
 
 /// `[members]`: accounts and the path to membership.
@@ -263,6 +288,11 @@ impl Config {
                 "http.shutdown_grace_seconds",
                 self.http.shutdown_grace_seconds,
                 0..=3600,
+            ),
+            (
+                "directory.stale_after_days",
+                u64::from(self.directory.stale_after_days),
+                1..=3650,
             ),
             (
                 "delivery.concurrency",

@@ -130,6 +130,8 @@ backend_tests! {
             (Method::POST, format!("/api/v1/projects/{project}/ledger/{}/reversal", entries[1]), None, [401, 201, 403, 422, 401]),
             (Method::DELETE, format!("/api/v1/projects/{project}/members/cleo"), None, [401, 204, 403, 404, 401]),
             (Method::GET, "/api/v1/groups".into(), None, [401, 200, 200, 200, 401]),
+            // Members and candidates (freelancers on their way in) search the directory.
+            (Method::GET, "/api/v1/directory?q=rust".into(), None, [401, 200, 200, 200, 401]),
             (Method::POST, "/api/v1/groups".into(), Some(json!({ "name": "City Kassel", "kind": "city" })), [401, 403, 403, 201, 401]),
             // Members join themselves; only admins add others.
             (Method::POST, format!("/api/v1/groups/{group_id}/members"), Some(json!({ "username": "max" })), [401, 403, 204, 204, 401]),

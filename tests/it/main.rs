@@ -12,6 +12,7 @@ mod cli;
 mod compose;
 mod config;
 mod delivery;
+mod directory;
 mod discovery;
 mod federation;
 mod follows;

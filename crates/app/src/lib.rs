@@ -6,6 +6,7 @@
 //! `federation` so that the CLI reaches every operation without going through HTTP.
 
 pub mod accounts;
+pub mod directory;
 mod error;
 pub mod federation;
 pub mod groups;
@@ -35,6 +36,9 @@ pub struct AccountSettings {
     pub session_lifetime: Duration,
     /// The bound on argon2 work, shared by everything that hashes or verifies passwords.
     pub passwords: secrets::password::PasswordWork,
+    /// The directory's settings (config `[directory]`): here so that the one settings value
+    /// the binary builds reaches every operation.
+    pub directory: directory::DirectorySettings,
 }
 
 impl Default for AccountSettings {
@@ -44,6 +48,7 @@ impl Default for AccountSettings {
             invitation_validity: Duration::from_secs(7 * 86_400),
             session_lifetime: Duration::from_secs(30 * 86_400),
             passwords: secrets::password::PasswordWork::for_this_machine(),
+            directory: directory::DirectorySettings::default(),
         }
     }
 }

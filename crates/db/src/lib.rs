@@ -7,6 +7,7 @@
 pub mod actors;
 mod connection;
 pub mod deliveries;
+pub mod directory;
 mod error;
 pub mod follows;
 pub mod groups;

@@ -1,5 +1,6 @@
 //! The member-facing JSON API under `/api/v1`: session cookie or bearer token.
 
+mod directory;
 mod groups;
 mod invitations;
 mod me;
@@ -102,6 +103,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/me/applications", get(offers::mine))
         .route("/api/v1/cockpit", get(projects::cockpit))
+        .route("/api/v1/directory", get(directory::search))
         .route("/api/v1/groups", get(groups::list).post(groups::create))
         .route("/api/v1/groups/{id}/members", post(groups::add_member))
         .route(
