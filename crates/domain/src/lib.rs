@@ -5,6 +5,7 @@
 
 pub mod member;
 pub mod project;
+pub mod proposal;
 pub mod skill;
 pub mod username;
 
