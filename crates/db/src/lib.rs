@@ -18,6 +18,7 @@ pub mod memberships;
 pub mod migrations;
 pub mod posts;
 pub mod projects;
+pub mod proposals;
 pub mod received;
 pub mod schema;
 pub mod skills;

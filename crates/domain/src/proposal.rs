@@ -115,6 +115,8 @@ pub enum OptionsError {
     Empty(usize),
     #[error("option {0:?} is longer than {MAX_OPTION_NAME} characters")]
     TooLong(String),
+    #[error("option {0:?} has a control character")]
+    Control(String),
     #[error("option {0:?} is given twice")]
     Duplicate(String),
     #[error("a consent proposal has its own options (agree, abstain, disagree, block)")]
@@ -143,6 +145,9 @@ pub fn options(kind: Kind, given: &[String]) -> Result<Vec<String>, OptionsError
         }
         if name.chars().count() > MAX_OPTION_NAME {
             return Err(OptionsError::TooLong(name.to_owned()));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(OptionsError::Control(name.to_owned()));
         }
         // Votes match names exactly: two equal names could not be told apart.
         if !seen.insert(name.to_owned()) {
