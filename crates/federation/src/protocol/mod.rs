@@ -13,6 +13,7 @@ pub mod collection;
 pub mod context;
 pub mod discovery;
 pub mod note;
+pub mod proposal;
 pub mod skill;
 
 /// The ActivityStreams context every document must carry (Mastodon checks the exact string).
