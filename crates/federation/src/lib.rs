@@ -19,6 +19,7 @@ pub mod resolve;
 pub mod sanitize;
 pub mod settings;
 pub mod signatures;
+pub mod proposals;
 pub mod skills;
 
 pub use context::{Data, FederationContext, SetupError};

@@ -9,7 +9,7 @@ use cooperage_db::{AnyConnection, DbError};
 use serde_json::Value;
 
 use super::envelope::Envelope;
-use super::{actor, delete, follow, post, skill};
+use super::{actor, delete, follow, post, proposal, skill};
 use crate::{Error, Settings};
 
 /// What applying an activity did, before commit.
@@ -134,6 +134,7 @@ families! {
     ActorUpdate(actor::ActorUpdate),
     ListingPublished(skill::ListingPublished),
     ListingDeleted(skill::ListingDeleted),
+    Proposal(proposal::ProposalActivity),
     Post(post::PostActivity),
     Announce(post::Announce),
     Delete(delete::Delete),

@@ -11,6 +11,7 @@ mod dispatch;
 mod envelope;
 mod follow;
 mod post;
+mod proposal;
 mod signer;
 mod skill;
 mod writer;
