@@ -13,6 +13,7 @@ pub mod invitations;
 pub mod members;
 pub mod posts;
 pub mod projects;
+pub mod proposals;
 pub mod secrets;
 pub mod skills;
 

@@ -236,6 +236,35 @@ pub fn queue_vote(
     .enqueue(conn)
 }
 
+/// A local member's comment on a proposal another coop hosts: `Create{Note}` replying to
+/// the Question, to that coop (which keeps it as part of the discussion).
+pub fn queue_comment(
+    conn: &mut AnyConnection,
+    author: &Actor,
+    proposal: &Proposal,
+    note_id: &str,
+    html: &str,
+) -> Result<(), DbError> {
+    let coop = actors::by_id(conn, proposal.coop_actor_id)?;
+    let activity = wire::comment_note(
+        note_id,
+        author,
+        &proposal.ap_id,
+        &coop.ap_id,
+        html,
+        cooperage_db::now(),
+    );
+    Outgoing {
+        id: activity.id.clone(),
+        json: to_json(&activity),
+        kind: "Create",
+        actor_id: author.id,
+        public: false,
+        inboxes: vec![coop.inbox.clone()],
+    }
+    .enqueue(conn)
+}
+
 /// A Question another coop sent, read and checked before the transaction.
 pub struct ReceivedQuestion {
     form: ProposalForm,

@@ -310,10 +310,10 @@ pub fn vote_to_note(vote_id: &str, voter: &Actor, question: &str, coop: &str, op
     }
 }
 
-/// The Note announcing an outcome, replying to the Question.
+/// A Note replying to a Question: a comment, or the coop announcing the outcome.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct OutcomeNote {
+pub struct ReplyNote {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: NoteType,
@@ -325,9 +325,9 @@ pub struct OutcomeNote {
     pub cc: Vec<String>,
 }
 
-/// `Create{Note}` announcing a closed proposal's outcome.
+/// `Create{Note}` of a reply to a Question.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CreateOutcome {
+pub struct CreateReply {
     #[serde(rename = "@context")]
     pub context: Value,
     pub id: String,
@@ -336,7 +336,7 @@ pub struct CreateOutcome {
     pub actor: String,
     pub to: Vec<String>,
     pub cc: Vec<String>,
-    pub object: OutcomeNote,
+    pub object: ReplyNote,
 }
 
 /// Says in words how a proposal ended, for people reading it in Mastodon.
@@ -361,16 +361,16 @@ pub fn announce_outcome(
     coop: &Actor,
     outcome: &str,
     (to, cc): (Vec<String>, Vec<String>),
-) -> CreateOutcome {
+) -> CreateReply {
     let published = time(proposal.closes_at);
-    CreateOutcome {
+    CreateReply {
         context: json!(AS_CONTEXT),
         id: format!("{note_id}/activity"),
         kind: CreateType::Create,
         actor: coop.ap_id.clone(),
         to: to.clone(),
         cc: cc.clone(),
-        object: OutcomeNote {
+        object: ReplyNote {
             id: note_id.to_owned(),
             kind: NoteType::Note,
             attributed_to: coop.ap_id.clone(),
@@ -383,6 +383,36 @@ pub fn announce_outcome(
             published,
             to,
             cc,
+        },
+    }
+}
+
+/// A member's comment on a proposal another coop hosts, sent to that coop.
+pub fn comment_note(
+    note_id: &str,
+    author: &Actor,
+    question: &str,
+    coop: &str,
+    html: &str,
+    published: chrono::NaiveDateTime,
+) -> CreateReply {
+    let to = vec![coop.to_owned()];
+    CreateReply {
+        context: json!(AS_CONTEXT),
+        id: format!("{note_id}/activity"),
+        kind: CreateType::Create,
+        actor: author.ap_id.clone(),
+        to: to.clone(),
+        cc: Vec::new(),
+        object: ReplyNote {
+            id: note_id.to_owned(),
+            kind: NoteType::Note,
+            attributed_to: author.ap_id.clone(),
+            in_reply_to: question.to_owned(),
+            content: html.to_owned(),
+            published: time(published),
+            to,
+            cc: Vec::new(),
         },
     }
 }
