@@ -23,7 +23,39 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub admin: AdminConfig,
     pub members: MembersConfig,
+    pub proposals: ProposalsConfig,
     pub log: LogConfig,
+}
+
+/// `[proposals]`: pacing of tallies and the freshness of membership copies behind votes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProposalsConfig {
+    pub poll_interval_ms: u64,
+    pub update_interval_seconds: u64,
+    pub membership_max_age_hours: u64,
+}
+
+impl Default for ProposalsConfig {
+    fn default() -> Self {
+        Self {
+            poll_interval_ms: 1000,
+            update_interval_seconds: 180,
+            membership_max_age_hours: 24,
+        }
+    }
+}
+
+impl ProposalsConfig {
+    /// The proposal worker's settings.
+    pub fn settings(&self) -> cooperage_federation::proposals::ProposalSettings {
+        use std::time::Duration;
+        cooperage_federation::proposals::ProposalSettings {
+            poll_interval: Duration::from_millis(self.poll_interval_ms.max(10)),
+            update_interval: Duration::from_secs(self.update_interval_seconds),
+            membership_max_age: Duration::from_secs(self.membership_max_age_hours * 3600),
+        }
+    }
 }
 
 /// `[members]`: accounts and the path to membership.

@@ -393,3 +393,9 @@ pub async fn comments(app: &App, id: i64) -> Result<Vec<Comment>, Error> {
         .await?;
     found.ok_or(Error::NotFound)
 }
+
+/// What closing a proposal writes besides its outcome: the ledger entry of a budget change
+/// that passed (none yet: budget proposals are not built).
+pub fn budget_hook() -> Option<cooperage_federation::proposals::BudgetHook> {
+    None
+}
