@@ -5,6 +5,7 @@ mod invitations;
 mod me;
 mod members;
 mod projects;
+mod proposals;
 mod session;
 mod skills;
 
@@ -75,6 +76,16 @@ pub fn routes() -> Router<AppState> {
             post(projects::reverse),
         )
         .route("/api/v1/cockpit", get(projects::cockpit))
+        .route(
+            "/api/v1/proposals",
+            get(proposals::list).post(proposals::create),
+        )
+        .route("/api/v1/proposals/{id}", get(proposals::show))
+        .route("/api/v1/proposals/{id}/votes", post(proposals::vote))
+        .route(
+            "/api/v1/proposals/{id}/comments",
+            get(proposals::comments).post(proposals::comment),
+        )
         .route("/api/v1/groups", get(groups::list).post(groups::create))
         .route("/api/v1/groups/{id}/members", post(groups::add_member))
         .route(
