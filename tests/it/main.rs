@@ -22,6 +22,7 @@ mod membership;
 mod migrations;
 mod network;
 mod projects;
+mod proposals;
 mod samples;
 mod skills;
 mod tls;
