@@ -6,7 +6,9 @@ use chrono::NaiveDateTime;
 use cooperage_db::members::Member;
 use cooperage_db::proposals::{self, Comment, Proposal, ProposalForm, VoteForm};
 use cooperage_domain::member::can_vote;
-use cooperage_domain::proposal::{self as rules, Counting, Kind, Quorum, Results, Scope, Standing, Tally};
+use cooperage_domain::proposal::{
+    self as rules, Counting, Kind, Quorum, Results, Scope, Standing, Tally,
+};
 use cooperage_federation::proposals::{eligible_count, queue_question, queue_vote, tally_of};
 
 use crate::{App, Error};
@@ -93,7 +95,9 @@ fn checked_form(input: ProposalInput) -> Result<ProposalForm, Error> {
         Scope::parse(input.scope.trim()).map_err(|e| Error::invalid("scope", e.to_string()))?;
     let counting = match input.counting.as_deref().map(str::trim) {
         None | Some("") => Counting::PerMember,
-        Some(word) => Counting::parse(word).map_err(|e| Error::invalid("counting", e.to_string()))?,
+        Some(word) => {
+            Counting::parse(word).map_err(|e| Error::invalid("counting", e.to_string()))?
+        }
     };
     if counting == Counting::PerCoop && scope == Scope::Coop {
         return Err(Error::invalid(
@@ -105,8 +109,8 @@ fn checked_form(input: ProposalInput) -> Result<ProposalForm, Error> {
         None | Some("") => Results::Live,
         Some(word) => Results::parse(word).map_err(|e| Error::invalid("results", e.to_string()))?,
     };
-    let options =
-        rules::options(kind, &input.options).map_err(|e| Error::invalid("options", e.to_string()))?;
+    let options = rules::options(kind, &input.options)
+        .map_err(|e| Error::invalid("options", e.to_string()))?;
     let quorum = Quorum {
         percent: input.quorum_percent,
         coops: input.quorum_coops,
@@ -151,7 +155,11 @@ fn checked_form(input: ProposalInput) -> Result<ProposalForm, Error> {
 
 /// Opens a proposal: stored, and (network scope) sent as a Question to the coop's followers
 /// and the network, in one transaction.
-pub async fn create(app: &App, member: &Member, input: ProposalInput) -> Result<ProposalView, Error> {
+pub async fn create(
+    app: &App,
+    member: &Member,
+    input: ProposalInput,
+) -> Result<ProposalView, Error> {
     if !can_vote(member.role, member.status) {
         return Err(Error::Forbidden(
             "only voting members open proposals".into(),
@@ -370,7 +378,9 @@ pub async fn comment(app: &App, member: &Member, id: i64, text: &str) -> Result<
         let note_id = settings.new_post_id();
         proposals::add_comment(conn, proposal.id, &note_id, &author.ap_id, &html)?;
         if !proposal.local {
-            cooperage_federation::proposals::queue_comment(conn, &author, &proposal, &note_id, &html)?;
+            cooperage_federation::proposals::queue_comment(
+                conn, &author, &proposal, &note_id, &html,
+            )?;
         }
         let comments = proposals::comments_of(conn, proposal.id)?;
         comments

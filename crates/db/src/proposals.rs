@@ -286,11 +286,21 @@ pub fn set_remote_tally(
 }
 
 /// Records a voter's choice. Single choice (`replace_all`): the voter's earlier votes go; a
-/// multiple-choice vote for an option already chosen replaces that one. The latest counts.
-pub fn cast(conn: &mut AnyConnection, form: &VoteForm, replace_all: bool) -> Result<(), DbError> {
+/// multiple-choice vote for an option already chosen replaces that one. The latest (by
+/// `cast_at`) counts: a vote older than the one it would replace is dropped (`false`).
+pub fn cast(conn: &mut AnyConnection, form: &VoteForm, replace_all: bool) -> Result<bool, DbError> {
     let mine = proposal_votes::table
         .filter(proposal_votes::proposal_id.eq(form.proposal_id))
         .filter(proposal_votes::voter_ap_id.eq(&form.voter_ap_id));
+    let mut newer = mine
+        .filter(proposal_votes::cast_at.gt(form.cast_at))
+        .into_boxed();
+    if !replace_all {
+        newer = newer.filter(proposal_votes::option_index.eq(form.option_index));
+    }
+    if newer.count().get_result::<i64>(conn)? > 0 {
+        return Ok(false);
+    }
     if replace_all {
         diesel::delete(mine).execute(conn)?;
     } else {
@@ -300,7 +310,7 @@ pub fn cast(conn: &mut AnyConnection, form: &VoteForm, replace_all: bool) -> Res
     diesel::insert_into(proposal_votes::table)
         .values(form.clone())
         .execute(conn)?;
-    Ok(())
+    Ok(true)
 }
 
 /// Removes a voter's votes (a member replacing a multiple-choice vote through the API).

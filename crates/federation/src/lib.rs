@@ -14,12 +14,12 @@ pub mod membership;
 pub mod net_guard;
 pub mod objects;
 pub mod outbox;
+pub mod proposals;
 pub mod protocol;
 pub mod resolve;
 pub mod sanitize;
 pub mod settings;
 pub mod signatures;
-pub mod proposals;
 pub mod skills;
 
 pub use context::{Data, FederationContext, SetupError};

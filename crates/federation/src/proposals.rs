@@ -188,7 +188,11 @@ pub fn queue_question(
         return Ok(());
     }
     let (coop, network) = network(conn, settings)?;
-    let tally = rules::visible(proposal.results, proposal.closed, &tally_of(conn, proposal)?);
+    let tally = rules::visible(
+        proposal.results,
+        proposal.closed,
+        &tally_of(conn, proposal)?,
+    );
     let network_ids: Vec<String> = network.iter().map(|c| c.ap_id.clone()).collect();
     let question = wire::proposal_to_question(
         settings,
@@ -224,7 +228,14 @@ pub fn queue_vote(
     vote_id: &str,
 ) -> Result<(), DbError> {
     let coop = actors::by_id(conn, proposal.coop_actor_id)?;
-    let activity = wire::vote_to_note(vote_id, voter, &proposal.ap_id, &coop.ap_id, option);
+    let activity = wire::vote_to_note(
+        vote_id,
+        voter,
+        &proposal.ap_id,
+        &coop.ap_id,
+        option,
+        cooperage_db::now(),
+    );
     Outgoing {
         id: activity.id.clone(),
         json: to_json(&activity),
@@ -302,10 +313,10 @@ pub fn read_question(question: &Question, signer: &Actor) -> Result<ReceivedQues
     let names: Vec<String> = question.options().iter().map(|o| o.name.clone()).collect();
     let names = rules::options(kind, &names).map_err(|e| bad("options", &e))?;
     let scope = Scope::parse(&word(&question.scope, "network")).map_err(|e| bad("scope", &e))?;
-    let counting =
-        Counting::parse(&word(&question.counting_mode, "member")).map_err(|e| bad("countingMode", &e))?;
-    let results =
-        Results::parse(&word(&question.results_mode, "live")).map_err(|e| bad("resultsMode", &e))?;
+    let counting = Counting::parse(&word(&question.counting_mode, "member"))
+        .map_err(|e| bad("countingMode", &e))?;
+    let results = Results::parse(&word(&question.results_mode, "live"))
+        .map_err(|e| bad("resultsMode", &e))?;
     let now = cooperage_db::now();
     let closes_at = parse_time(question.end_time.as_deref())
         .or_else(|| parse_time(question.closed.as_deref()))
@@ -390,6 +401,8 @@ pub struct ReceivedVote {
     pub note_id: Option<String>,
     pub question: String,
     pub name: String,
+    /// When it was cast at the voter's home, if the Note says (ours do; Mastodon's do not).
+    pub published: Option<chrono::NaiveDateTime>,
 }
 
 /// Stores votes that arrived for our proposals, to be checked by the worker (a remote voter's
@@ -413,7 +426,10 @@ pub fn store_votes(
         let Some(index) = proposal.option_names().iter().position(|n| *n == vote.name) else {
             continue;
         };
-        proposals::cast(
+        // Deliveries may arrive out of order: a changed vote is ordered by when it was cast,
+        // never later than now.
+        let cast_at = vote.published.filter(|p| *p <= now).unwrap_or(now);
+        if !proposals::cast(
             conn,
             &VoteForm {
                 proposal_id: proposal.id,
@@ -423,10 +439,12 @@ pub fn store_votes(
                 standing: Standing::Pending,
                 reason: None,
                 ap_id: vote.note_id.clone(),
-                cast_at: now,
+                cast_at,
             },
             proposal.kind != Kind::Multiple,
-        )?;
+        )? {
+            continue;
+        }
         proposals::mark_update_due(conn, proposal.id)?;
         taken += 1;
     }
@@ -553,7 +571,13 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
         .write(move |conn| {
             cooperage_db::transaction(conn, |conn| {
                 for (id, v) in &verdicts {
-                    proposals::settle(conn, *id, v.standing, v.coop.as_deref(), v.reason.as_deref())?;
+                    proposals::settle(
+                        conn,
+                        *id,
+                        v.standing,
+                        v.coop.as_deref(),
+                        v.reason.as_deref(),
+                    )?;
                 }
                 Ok::<_, DbError>(())
             })
@@ -606,8 +630,9 @@ pub fn close(
 
 /// What closing a proposal writes besides its outcome (the ledger entry of a budget
 /// change): given by the application layer, which owns the ledger's rules.
-pub type BudgetHook =
-    std::sync::Arc<dyn Fn(&mut AnyConnection, &Proposal, &Outcome) -> Result<Option<i64>, DbError> + Send + Sync>;
+pub type BudgetHook = std::sync::Arc<
+    dyn Fn(&mut AnyConnection, &Proposal, &Outcome) -> Result<Option<i64>, DbError> + Send + Sync,
+>;
 
 /// One pass of the worker: check pending votes, send due tallies, close due proposals.
 pub async fn run_once(
@@ -628,10 +653,15 @@ pub async fn run_once(
                 let mut queued = false;
                 for proposal in proposals::local_due_to_close(conn, now)? {
                     let hook = budget.clone();
-                    close(conn, &federation_settings, &proposal, |conn, outcome| match hook {
-                        Some(hook) => hook(conn, &proposal, outcome),
-                        None => Ok(None),
-                    })?;
+                    close(
+                        conn,
+                        &federation_settings,
+                        &proposal,
+                        |conn, outcome| match hook {
+                            Some(hook) => hook(conn, &proposal, outcome),
+                            None => Ok(None),
+                        },
+                    )?;
                     queued = true;
                 }
                 for proposal in proposals::local_updates_due(conn, now - interval)? {

@@ -8,7 +8,9 @@ use serde_json::Value;
 use super::dispatch::{Effect, Handler, Incoming, Tx};
 use super::envelope::id_of;
 use crate::Error;
-use crate::proposals::{ReceivedQuestion, ReceivedVote, read_question, store_question, store_votes};
+use crate::proposals::{
+    ReceivedQuestion, ReceivedVote, read_question, store_question, store_votes,
+};
 use crate::protocol::proposal::{KIND, Question};
 
 /// A coop published or updated (tallies, close) one of its proposals.
@@ -30,11 +32,13 @@ impl Handler for QuestionPublished {
     }
 
     fn apply(&self, tx: &mut Tx<'_>) -> Result<Effect, cooperage_db::DbError> {
-        Ok(if store_question(tx.conn, tx.settings, tx.signer, &self.0)? {
-            Effect::Done
-        } else {
-            Effect::Ignored
-        })
+        Ok(
+            if store_question(tx.conn, tx.settings, tx.signer, &self.0)? {
+                Effect::Done
+            } else {
+                Effect::Ignored
+            },
+        )
     }
 }
 
@@ -51,6 +55,11 @@ fn vote_of(note: &Value) -> Option<ReceivedVote> {
         note_id: note.get("id").and_then(Value::as_str).map(str::to_owned),
         question: note.get("inReplyTo").and_then(id_of)?.to_owned(),
         name: note.get("name").and_then(Value::as_str)?.to_owned(),
+        published: note
+            .get("published")
+            .and_then(Value::as_str)
+            .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
+            .map(|p| p.naive_utc()),
     })
 }
 

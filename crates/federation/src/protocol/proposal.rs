@@ -210,9 +210,7 @@ pub fn proposal_to_question(
         scope: Some(proposal.scope.as_str().into()),
         counting_mode: Some(proposal.counting.as_str().into()),
         results_mode: Some(proposal.results.as_str().into()),
-        quorum: proposal
-            .quorum_percent
-            .and_then(|q| u32::try_from(q).ok()),
+        quorum: proposal.quorum_percent.and_then(|q| u32::try_from(q).ok()),
         quorum_coops: proposal.quorum_coops.and_then(|q| u32::try_from(q).ok()),
         open_poll: proposal.open_poll,
         advisory: if proposal.open_poll {
@@ -276,6 +274,10 @@ pub struct VoteNote {
     pub attributed_to: String,
     pub in_reply_to: String,
     pub to: String,
+    /// When the member voted: a changed vote is ordered by it (deliveries may overtake each
+    /// other). Mastodon sends none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
 }
 
 /// `Create{Note}` of a vote.
@@ -292,7 +294,14 @@ pub struct CreateVote {
 }
 
 /// A member's vote for `option` on a proposal hosted by `coop`; `vote_id` is the Note's id.
-pub fn vote_to_note(vote_id: &str, voter: &Actor, question: &str, coop: &str, option: &str) -> CreateVote {
+pub fn vote_to_note(
+    vote_id: &str,
+    voter: &Actor,
+    question: &str,
+    coop: &str,
+    option: &str,
+    published: chrono::NaiveDateTime,
+) -> CreateVote {
     CreateVote {
         context: json!(AS_CONTEXT),
         id: format!("{vote_id}/activity"),
@@ -306,6 +315,12 @@ pub fn vote_to_note(vote_id: &str, voter: &Actor, question: &str, coop: &str, op
             attributed_to: voter.ap_id.clone(),
             in_reply_to: question.to_owned(),
             to: coop.to_owned(),
+            // Microseconds: two changes within a second keep their order.
+            published: Some(
+                published
+                    .and_utc()
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            ),
         },
     }
 }
@@ -343,7 +358,9 @@ pub struct CreateReply {
 pub fn outcome_words(outcome: &str) -> String {
     match outcome.split_once(':') {
         Some(("winner", option)) => format!("chosen: {}", escape_html(option)),
-        Some(("tie", options)) => format!("tie between {}", escape_html(&options.replace('|', ", "))),
+        Some(("tie", options)) => {
+            format!("tie between {}", escape_html(&options.replace('|', ", ")))
+        }
         _ => match outcome {
             "passed" => "passed".into(),
             "blocked" => "blocked".into(),

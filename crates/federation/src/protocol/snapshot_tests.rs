@@ -354,7 +354,8 @@ fn proposal_question_vote_and_outcome() {
             &maria,
             &p.ap_id,
             &coop.ap_id,
-            "Approve"
+            "Approve",
+            day
         )
     );
     check!(
