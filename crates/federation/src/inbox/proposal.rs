@@ -159,7 +159,8 @@ impl Handler for Commented {
 
 /// The family as the dispatch lists it: a Question, votes, or a comment.
 pub enum ProposalActivity {
-    Question(QuestionPublished),
+    // Boxed: a Question's form is large, and votes (the hot path) are small.
+    Question(Box<QuestionPublished>),
     Votes(VotesCast),
     Comment(Commented),
 }
@@ -169,7 +170,7 @@ impl Handler for ProposalActivity {
 
     fn recognize(incoming: &Incoming<'_>) -> Result<Option<Self>, Error> {
         if let Some(question) = QuestionPublished::recognize(incoming)? {
-            return Ok(Some(Self::Question(question)));
+            return Ok(Some(Self::Question(Box::new(question))));
         }
         if incoming.envelope.kind != "Create" {
             return Ok(None);
