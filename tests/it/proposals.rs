@@ -317,4 +317,67 @@ backend_tests! {
         let (_, list) = call(&coop, &ana, Method::GET, "/api/v1/proposals?state=open", None).await;
         assert_eq!(list["proposals"].as_array().unwrap().len(), 0);
     }
+
+    async fn a_budget_proposal_writes_its_ledger_entry_only_if_it_passes(db) {
+        let coop = TestInstance::start(&db).await;
+        coop.create_account("ana", Role::Member, true).await;
+        coop.create_account("max", Role::Member, false).await;
+        let (ana, max) = (coop.login_cookie("ana").await, coop.login_cookie("max").await);
+        let (status, project) = call(&coop, &ana, Method::POST, "/api/v1/projects", Some(json!({ "name": "Website", "currency": "EUR", "budget": "1000" }))).await;
+        assert_eq!(status, 201, "{project}");
+        let project = project["id"].as_i64().unwrap();
+        let closes_at = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+        let open = |reason: &str| json!({
+            "title": format!("Budget: {reason}"), "kind": "consent", "scope": "coop", "closes_at": closes_at,
+            "budget": { "project_id": project, "kind": "expense", "amount": "250.50", "category": "design", "reason": reason },
+        });
+        // A budget change on a network proposal, or in a currency's wrong precision, is refused.
+        let mut network = open("x");
+        network["scope"] = json!("network");
+        assert_eq!(call(&coop, &ana, Method::POST, "/api/v1/proposals", Some(network)).await.0, 422);
+        let mut precise = open("x");
+        precise["budget"]["amount"] = json!("1.001");
+        assert_eq!(call(&coop, &ana, Method::POST, "/api/v1/proposals", Some(precise)).await.0, 422);
+
+        let mut ids = Vec::new();
+        for reason in ["Logo", "Fonts"] {
+            let (status, made) = call(&coop, &ana, Method::POST, "/api/v1/proposals", Some(open(reason))).await;
+            assert_eq!(status, 201, "{made}");
+            ids.push((made["id"].as_i64().unwrap(), made["ap_id"].as_str().unwrap().to_owned()));
+        }
+        let vote = |id: i64, cookie: &str, answer: &str| {
+            let (cookie, answer) = (cookie.to_owned(), answer.to_owned());
+            let coop = &coop;
+            async move {
+                call(coop, &cookie, Method::POST, &format!("/api/v1/proposals/{id}/votes"), Some(json!({ "options": [answer] }))).await.0
+            }
+        };
+        // Logo passes (two agree); Fonts is blocked.
+        assert_eq!(vote(ids[0].0, &ana, "agree").await, 200);
+        assert_eq!(vote(ids[0].0, &max, "agree").await, 200);
+        assert_eq!(vote(ids[1].0, &ana, "agree").await, 200);
+        assert_eq!(vote(ids[1].0, &max, "block").await, 200);
+        for (_, ap_id) in &ids {
+            close_now(&coop, ap_id).await;
+        }
+        let mut outcomes = Vec::new();
+        for (id, _) in &ids {
+            let view = wait_for("the close", DEADLINE, || async {
+                let (_, view) = call(&coop, &ana, Method::GET, &format!("/api/v1/proposals/{id}"), None).await;
+                (view["closed"] == true).then_some(view)
+            })
+            .await;
+            outcomes.push(view);
+        }
+        assert_eq!(outcomes[0]["outcome"], "passed");
+        assert_eq!(outcomes[1]["outcome"], "blocked");
+        assert!(outcomes[0]["budget"]["ledger_entry_id"].is_i64(), "{}", outcomes[0]);
+        assert!(outcomes[1]["budget"]["ledger_entry_id"].is_null());
+        let (status, ledger) = call(&coop, &ana, Method::GET, &format!("/api/v1/projects/{project}/ledger"), None).await;
+        assert_eq!(status, 200);
+        let entries = ledger["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{ledger}");
+        assert_eq!(entries[0]["amount"], "250.50");
+        assert!(entries[0]["description"].as_str().unwrap().contains(&ids[0].1), "{ledger}");
+    }
 }

@@ -35,6 +35,20 @@ pub struct ProposalInput {
     pub quorum_coops: Option<u32>,
     /// Take votes from outside the network into an advisory tally.
     pub open_poll: bool,
+    /// A budget change for one of the coop's projects (coop scope), written if it passes.
+    pub budget: Option<BudgetChange>,
+}
+
+/// A change to a project's budget that a coop proposal decides.
+#[derive(Debug, Clone, Default)]
+pub struct BudgetChange {
+    pub project_id: i64,
+    /// `income` or `expense`.
+    pub kind: String,
+    /// Decimal text in the project's currency ("1200.00").
+    pub amount: String,
+    pub category: String,
+    pub reason: String,
 }
 
 /// Whether the asking member may vote on a proposal, and why not.
@@ -83,6 +97,12 @@ fn parse_closes_at(text: &str) -> Result<NaiveDateTime, Error> {
 }
 
 fn checked_form(input: ProposalInput) -> Result<ProposalForm, Error> {
+    if input.budget.is_some() && input.scope.trim() != "coop" {
+        return Err(Error::invalid(
+            "budget",
+            "only a coop proposal changes a project's budget",
+        ));
+    }
     let title = input.title.trim().to_owned();
     if title.is_empty() || title.chars().count() > rules::MAX_TITLE {
         return Err(Error::invalid(
@@ -165,10 +185,32 @@ pub async fn create(
             "only voting members open proposals".into(),
         ));
     }
+    let budget = input.budget.clone();
     let mut form = checked_form(input)?;
     let actor_id = member.actor_id;
     let proposal = app
         .write(move |conn, settings| {
+            if let Some(budget) = budget {
+                let (kind, amount) = crate::projects::check_budget_change(
+                    conn,
+                    budget.project_id,
+                    &budget.kind,
+                    &budget.amount,
+                )?;
+                for (field, text) in [
+                    ("budget.category", &budget.category),
+                    ("budget.reason", &budget.reason),
+                ] {
+                    if text.chars().count() > 200 {
+                        return Err(Error::invalid(field, "must be at most 200 characters"));
+                    }
+                }
+                form.budget_project_id = Some(budget.project_id);
+                form.budget_kind = Some(kind.as_str().to_owned());
+                form.budget_amount = Some(amount);
+                form.budget_category = Some(budget.category.trim().to_owned());
+                form.budget_reason = Some(budget.reason.trim().to_owned());
+            }
             let (coop, _) = cooperage_federation::skills::network(conn, settings)?;
             form.ap_id = settings.new_object_id("proposals");
             form.coop_actor_id = coop.id;
@@ -405,7 +447,50 @@ pub async fn comments(app: &App, id: i64) -> Result<Vec<Comment>, Error> {
 }
 
 /// What closing a proposal writes besides its outcome: the ledger entry of a budget change
-/// that passed (none yet: budget proposals are not built).
+/// that passed (nothing when it failed). An entry the ledger refuses (its totals would
+/// overflow) is logged and not written; the outcome stands.
 pub fn budget_hook() -> Option<cooperage_federation::proposals::BudgetHook> {
-    None
+    Some(std::sync::Arc::new(|conn, proposal, outcome| {
+        let (Some(project_id), Some(kind), Some(amount)) = (
+            proposal.budget_project_id,
+            proposal.budget_kind.as_deref(),
+            proposal.budget_amount,
+        ) else {
+            return Ok(None);
+        };
+        if !outcome.passed() {
+            return Ok(None);
+        }
+        let Ok(kind) = cooperage_domain::project::EntryKind::parse(kind) else {
+            return Ok(None);
+        };
+        let Some(author) = proposal.author_actor_id else {
+            return Ok(None);
+        };
+        let Some(entered_by) = cooperage_db::members::by_actor_id(conn, author)? else {
+            return Ok(None);
+        };
+        let description = format!(
+            "{} (decided by proposal {})",
+            proposal.budget_reason.as_deref().unwrap_or_default(),
+            proposal.ap_id
+        );
+        let category = proposal.budget_category.clone().unwrap_or_default();
+        match crate::projects::append_decided(
+            conn,
+            project_id,
+            kind,
+            amount,
+            category,
+            description,
+            entered_by.id,
+        ) {
+            Ok(entry) => Ok(Some(entry.id)),
+            Err(Error::Database(e)) => Err(e),
+            Err(error) => {
+                tracing::warn!(%error, proposal = proposal.ap_id, "the budget change of a proposal was not written");
+                Ok(None)
+            }
+        }
+    }))
 }

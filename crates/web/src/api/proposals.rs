@@ -44,6 +44,14 @@ pub fn proposal_view(view: &ProposalView) -> Value {
         "quorum_percent": p.quorum_percent,
         "quorum_coops": p.quorum_coops,
         "open_poll": p.open_poll,
+        "budget": p.budget_project_id.map(|project| json!({
+            "project_id": project,
+            "kind": p.budget_kind,
+            "amount_minor": p.budget_amount,
+            "category": p.budget_category,
+            "reason": p.budget_reason,
+            "ledger_entry_id": p.budget_entry_id,
+        })),
         "opens_at": time(p.opens_at),
         "closes_at": time(p.closes_at),
         "closed": p.closed,
@@ -94,6 +102,20 @@ pub struct ProposalBody {
     quorum_coops: Option<u32>,
     #[serde(default)]
     open_poll: bool,
+    budget: Option<BudgetBody>,
+}
+
+/// A budget change carried by a coop proposal.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetBody {
+    project_id: i64,
+    kind: String,
+    amount: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    reason: String,
 }
 
 impl From<ProposalBody> for ProposalInput {
@@ -110,6 +132,13 @@ impl From<ProposalBody> for ProposalInput {
             quorum_percent: body.quorum_percent,
             quorum_coops: body.quorum_coops,
             open_poll: body.open_poll,
+            budget: body.budget.map(|b| proposals::BudgetChange {
+                project_id: b.project_id,
+                kind: b.kind,
+                amount: b.amount,
+                category: b.category,
+                reason: b.reason,
+            }),
         }
     }
 }
