@@ -174,6 +174,12 @@ backend_tests! {
         assert_eq!(create.body["object"]["type"], "Question");
         assert_eq!(create.body["object"]["oneOf"][1]["name"], "Reject");
 
+        // The Question is served at its id, with the Cooperage context.
+        let served: Value = a.http.get(&question).header("accept", "application/activity+json").send().await.unwrap().json().await.unwrap();
+        assert_eq!(served["type"], "Question");
+        assert_eq!(served["countingMode"], "member");
+        assert_eq!(served["oneOf"].as_array().unwrap().len(), 3);
+
         // Members vote from home; bea changes her mind (the latest counts, once).
         let vote = |instance: &'static str| json!({ "options": [instance] });
         let (a_id, b_id, c_id) = (

@@ -218,6 +218,29 @@ pub fn queue_question(
     .enqueue(conn)
 }
 
+/// One of our proposals as its Question, with the tally as far as it may be shown (as sent,
+/// and as served at its id).
+pub fn question_of(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    proposal: &Proposal,
+) -> Result<Question, DbError> {
+    let (coop, network) = network(conn, settings)?;
+    let tally = rules::visible(
+        proposal.results,
+        proposal.closed,
+        &tally_of(conn, proposal)?,
+    );
+    let network_ids: Vec<String> = network.iter().map(|c| c.ap_id.clone()).collect();
+    Ok(wire::proposal_to_question(
+        settings,
+        proposal,
+        &coop,
+        &tally,
+        wire::audience(&coop, &network_ids),
+    ))
+}
+
 /// A local member's vote on a proposal another coop hosts: `Create{Note}` to that coop, as
 /// Mastodon sends it. `vote_id` is the Note's id.
 pub fn queue_vote(

@@ -9,6 +9,7 @@ pub mod auth;
 mod discovery;
 mod error;
 mod health;
+mod proposals;
 mod skills;
 pub mod tls;
 
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .route("/actors/{username}/inbox", post(activitypub::inbox))
         .route("/actors/{username}/skills", get(skills::collection))
         .route("/skills/{id}", get(skills::listing))
+        .route("/proposals/{id}", get(proposals::question))
         .route(
             "/actors/{username}/{collection}",
             get(activitypub::collection),
