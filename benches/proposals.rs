@@ -69,8 +69,10 @@ async fn votes_into_one_proposal(
         .http
         .post(format!("{}/api/v1/proposals", host.base))
         .header("cookie", cookie)
-        .json(&json!({ "title": "Bench", "kind": "single", "scope": "network",
-            "options": OPTIONS, "closes_at": closes_at }))
+        .json(
+            &json!({ "title": "Bench", "kind": "single", "scope": "network",
+            "options": OPTIONS, "closes_at": closes_at }),
+        )
         .send()
         .await
         .unwrap()
@@ -107,8 +109,20 @@ async fn votes_into_one_proposal(
                 fetched_at: Some(now),
             };
             let remote = actors::upsert(conn, &form("coop", "Group"))?;
-            follows::upsert(conn, coop.id, remote.id, &format!("https://x/{c}/a"), "accepted")?;
-            follows::upsert(conn, remote.id, coop.id, &format!("https://{domain}/f"), "accepted")?;
+            follows::upsert(
+                conn,
+                coop.id,
+                remote.id,
+                &format!("https://x/{c}/a"),
+                "accepted",
+            )?;
+            follows::upsert(
+                conn,
+                remote.id,
+                coop.id,
+                &format!("https://{domain}/f"),
+                "accepted",
+            )?;
             let mut members = Vec::new();
             for m in 0..per_coop {
                 members.push(actors::upsert(conn, &form(&format!("m{m}"), "Person"))?.ap_id);
@@ -137,8 +151,13 @@ async fn votes_into_one_proposal(
                 .header("content-type", "application/activity+json")
                 .body(serde_json::to_vec(&body).unwrap())
                 .unwrap();
-            signatures::sign_cavage(&mut request, &format!("{voter}#main-key"), &key, SystemTime::now())
-                .unwrap();
+            signatures::sign_cavage(
+                &mut request,
+                &format!("{voter}#main-key"),
+                &key,
+                SystemTime::now(),
+            )
+            .unwrap();
             reqwest::Request::try_from(request).unwrap()
         })
         .collect();
@@ -151,7 +170,11 @@ async fn votes_into_one_proposal(
         .map(|request| {
             let client = client.clone();
             async move {
-                client.execute(request).await.map(|r| r.status().as_u16()).unwrap_or(0)
+                client
+                    .execute(request)
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0)
             }
         })
         .buffer_unordered(concurrency)
@@ -162,8 +185,13 @@ async fn votes_into_one_proposal(
     let counted = wait_for("every vote counted", LONG, || {
         let host = &host;
         async move {
-            let votes = host.query(move |conn| proposals::votes_of(conn, proposal_id)).await;
-            let counted = votes.iter().filter(|v| v.standing == Standing::Counted).count();
+            let votes = host
+                .query(move |conn| proposals::votes_of(conn, proposal_id))
+                .await;
+            let counted = votes
+                .iter()
+                .filter(|v| v.standing == Standing::Counted)
+                .count();
             (counted == count).then_some(votes)
         }
     })

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use cooperage_domain::proposal::{Counting, Kind, Results, Scope, Standing};
 use diesel::prelude::*;
 
-use crate::schema::{proposal_comments, proposal_votes, proposals, remote_memberships};
+use crate::schema::{actors, proposal_comments, proposal_votes, proposals, remote_memberships};
 use crate::{AnyConnection, DbError};
 
 /// One proposal as stored.
@@ -424,4 +424,27 @@ pub fn remote_member_count(conn: &mut AnyConnection, coop_actor_id: i64) -> Resu
         .filter(remote_memberships::coop_actor_id.eq(coop_actor_id))
         .count()
         .get_result(conn)?)
+}
+
+/// The inboxes of a proposal's remote voters (shared inboxes preferred), deduplicated: one
+/// query, however many voters.
+pub fn voter_inboxes(conn: &mut AnyConnection, proposal_id: i64) -> Result<Vec<String>, DbError> {
+    let rows: Vec<(String, Option<String>)> = actors::table
+        .filter(
+            actors::ap_id.eq_any(
+                proposal_votes::table
+                    .filter(proposal_votes::proposal_id.eq(proposal_id))
+                    .select(proposal_votes::voter_ap_id),
+            ),
+        )
+        .filter(actors::local.eq(false))
+        .select((actors::inbox, actors::shared_inbox))
+        .load(conn)?;
+    let mut inboxes: Vec<String> = rows
+        .into_iter()
+        .map(|(inbox, shared)| shared.unwrap_or(inbox))
+        .collect();
+    inboxes.sort();
+    inboxes.dedup();
+    Ok(inboxes)
 }

@@ -2,7 +2,7 @@
 //! (ours, other coops' members', Mastodon users'), checking each remote voter's membership,
 //! and the worker that sends debounced tallies and closes proposals when their time is up.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use cooperage_db::actors::{self, Actor};
@@ -158,19 +158,7 @@ fn inboxes(
 ) -> Result<Vec<String>, DbError> {
     let mut inboxes = follows::follower_inboxes(conn, coop.id)?;
     inboxes.extend(network.iter().map(|c| c.delivery_inbox().to_owned()));
-    let mut voters: Vec<String> = proposals::votes_of(conn, proposal.id)?
-        .into_iter()
-        .map(|v| v.voter_ap_id)
-        .collect();
-    voters.sort();
-    voters.dedup();
-    for voter in voters {
-        if let Some(actor) = actors::by_ap_id(conn, &voter)?
-            && !actor.local
-        {
-            inboxes.push(actor.delivery_inbox().to_owned());
-        }
-    }
+    inboxes.extend(proposals::voter_inboxes(conn, proposal.id)?);
     inboxes.sort();
     inboxes.dedup();
     Ok(inboxes)
@@ -491,7 +479,7 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
         let settings = settings.clone();
         data.db()
             .run(move |conn| {
-                let pending = proposals::pending_votes(conn, 1000)?;
+                let pending = proposals::pending_votes(conn, 5000)?;
                 let (_, network) = network(conn, &settings)?;
                 Ok::<_, DbError>((pending, network))
             })
@@ -500,18 +488,27 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
     if pending.is_empty() {
         return Ok(0);
     }
-    // Refresh each coop's copy at most once per pass.
+    // Refresh each coop's copy at most once per pass; read each proposal and each coop's
+    // attested members once per pass (a busy proposal gets thousands of votes at once).
     let mut refreshed: HashMap<i64, bool> = HashMap::new();
+    let mut proposals_seen: HashMap<i64, Option<Proposal>> = HashMap::new();
+    let mut members_of: HashMap<i64, (Option<chrono::NaiveDateTime>, HashSet<String>)> =
+        HashMap::new();
     let max_age = chrono::TimeDelta::from_std(max_age).unwrap_or(chrono::TimeDelta::MAX);
     let mut verdicts = Vec::with_capacity(pending.len());
     for vote in &pending {
         let host = host_of(&vote.voter_ap_id);
         let proposal_id = vote.proposal_id;
-        let proposal = data
-            .db()
-            .run(move |conn| proposals::by_id(conn, proposal_id))
-            .await?;
-        let Some(proposal) = proposal else { continue };
+        if !proposals_seen.contains_key(&proposal_id) {
+            let found = data
+                .db()
+                .run(move |conn| proposals::by_id(conn, proposal_id))
+                .await?;
+            proposals_seen.insert(proposal_id, found);
+        }
+        let Some(Some(proposal)) = proposals_seen.get(&proposal_id) else {
+            continue;
+        };
         let voters_coop = network.iter().find(|c| host_of(&c.ap_id) == host);
         let verdict = match voters_coop {
             None if proposal.open_poll => Verdict {
@@ -545,30 +542,42 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
                 }
             }
             Some(coop) => {
-                let (coop_id, voter) = (coop.id, vote.voter_ap_id.clone());
-                let (fetched_at, member) = data
-                    .db()
-                    .run(move |conn| {
-                        Ok::<_, DbError>((
-                            proposals::members_fetched_at(conn, coop_id)?,
-                            cooperage_db::memberships::is_member(conn, coop_id, &voter)?,
-                        ))
-                    })
-                    .await?;
+                if !members_of.contains_key(&coop.id) {
+                    let coop_id = coop.id;
+                    let copy = data
+                        .db()
+                        .run(move |conn| {
+                            Ok::<_, DbError>((
+                                proposals::members_fetched_at(conn, coop_id)?,
+                                cooperage_db::memberships::of_coop(conn, coop_id)?
+                                    .into_iter()
+                                    .collect::<HashSet<_>>(),
+                            ))
+                        })
+                        .await?;
+                    members_of.insert(coop.id, copy);
+                }
+                let (fetched_at, members) = &members_of[&coop.id];
                 let stale = fetched_at.is_none_or(|at| cooperage_db::now() - at > max_age);
+                let member = members.contains(&vote.voter_ap_id);
                 let member = if (stale || !member) && !refreshed.contains_key(&coop.id) {
-                    let ok = match crate::membership::refresh_remote_members(data, &coop.ap_id)
+                    let fresh = match crate::membership::refresh_remote_members(data, &coop.ap_id)
                         .await
                     {
-                        Ok(_) => true,
+                        Ok(ids) => Some(ids),
                         Err(error) => {
                             tracing::warn!(error = %crate::error_chain(&error), coop = coop.ap_id, "cannot refresh the members of a coop");
-                            false
+                            None
                         }
                     };
-                    refreshed.insert(coop.id, ok);
-                    crate::membership::is_voting_member(data, &vote.voter_ap_id, &coop.ap_id)
-                        .await?
+                    refreshed.insert(coop.id, fresh.is_some());
+                    if let Some(ids) = fresh {
+                        members_of.insert(
+                            coop.id,
+                            (Some(cooperage_db::now()), ids.into_iter().collect()),
+                        );
+                    }
+                    members_of[&coop.id].1.contains(&vote.voter_ap_id)
                 } else {
                     member
                 };
