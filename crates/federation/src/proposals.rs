@@ -2,6 +2,7 @@
 //! (ours, other coops' members', Mastodon users'), checking each remote voter's membership,
 //! and the worker that sends debounced tallies and closes proposals when their time is up.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
@@ -499,12 +500,12 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
     for vote in &pending {
         let host = host_of(&vote.voter_ap_id);
         let proposal_id = vote.proposal_id;
-        if !proposals_seen.contains_key(&proposal_id) {
+        if let Entry::Vacant(slot) = proposals_seen.entry(proposal_id) {
             let found = data
                 .db()
                 .run(move |conn| proposals::by_id(conn, proposal_id))
                 .await?;
-            proposals_seen.insert(proposal_id, found);
+            slot.insert(found);
         }
         let Some(Some(proposal)) = proposals_seen.get(&proposal_id) else {
             continue;
@@ -542,7 +543,7 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
                 }
             }
             Some(coop) => {
-                if !members_of.contains_key(&coop.id) {
+                if let Entry::Vacant(slot) = members_of.entry(coop.id) {
                     let coop_id = coop.id;
                     let copy = data
                         .db()
@@ -555,7 +556,7 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
                             ))
                         })
                         .await?;
-                    members_of.insert(coop.id, copy);
+                    slot.insert(copy);
                 }
                 let (fetched_at, members) = &members_of[&coop.id];
                 let stale = fetched_at.is_none_or(|at| cooperage_db::now() - at > max_age);
