@@ -92,6 +92,17 @@ impl Instance {
             &background,
         );
         let app = cooperage_app::App::new(federation.clone(), account_settings(&config));
+        let proposals = (
+            config.proposals.settings(),
+            cooperage_app::proposals::budget_hook(),
+        );
+        cooperage_federation::proposals::spawn(
+            federation.clone(),
+            proposals.0,
+            proposals.1,
+            shutdown.clone(),
+            &background,
+        );
         let state = AppState {
             app: app.clone(),
             db: db.clone(),

@@ -26,6 +26,7 @@ pub struct Config {
     pub admin: AdminConfig,
     pub members: MembersConfig,
     pub directory: DirectoryConfig,
+    pub proposals: ProposalsConfig,
     pub log: LogConfig,
 }
 
@@ -44,11 +45,42 @@ impl Default for DirectoryConfig {
     }
 }
 
+/// `[proposals]`: pacing of tallies and the freshness of membership copies behind votes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProposalsConfig {
+    pub poll_interval_ms: u64,
+    pub update_interval_seconds: u64,
+    pub membership_max_age_hours: u64,
+}
+
+impl Default for ProposalsConfig {
+    fn default() -> Self {
+        Self {
+            poll_interval_ms: 1000,
+            update_interval_seconds: 180,
+            membership_max_age_hours: 24,
+        }
+    }
+}
+
 impl DirectoryConfig {
     /// The application's directory settings.
     pub fn settings(&self) -> cooperage_app::directory::DirectorySettings {
         cooperage_app::directory::DirectorySettings {
             stale_after: std::time::Duration::from_secs(u64::from(self.stale_after_days) * 86_400),
+        }
+    }
+}
+
+impl ProposalsConfig {
+    /// The proposal worker's settings.
+    pub fn settings(&self) -> cooperage_federation::proposals::ProposalSettings {
+        use std::time::Duration;
+        cooperage_federation::proposals::ProposalSettings {
+            poll_interval: Duration::from_millis(self.poll_interval_ms.max(10)),
+            update_interval: Duration::from_secs(self.update_interval_seconds),
+            membership_max_age: Duration::from_secs(self.membership_max_age_hours * 3600),
         }
     }
 }

@@ -78,6 +78,12 @@ backend_tests! {
             offers.push(offer["id"].as_i64().expect("offer id"));
         }
         let (offer, doomed_offer) = (offers[0], offers[1]);
+        // A coop proposal opened by ana, open for a day.
+        let closes_at = (chrono::Utc::now() + chrono::TimeDelta::days(1)).to_rfc3339();
+        let proposal_body = json!({ "title": "New logo?", "kind": "single", "scope": "coop", "options": ["Yes", "No"], "closes_at": closes_at });
+        let proposal: Value = coop.http.post(format!("{}/api/v1/proposals", coop.base)).header("cookie", cookies[2].as_str())
+            .json(&proposal_body).send().await.unwrap().json().await.unwrap();
+        let proposal = proposal["id"].as_i64().expect("proposal id");
 
         // (method, path, body, expected status for: anonymous, candidate, member, admin, remote)
         let matrix: Vec<(Method, String, Option<Value>, [u16; 5])> = vec![
@@ -129,6 +135,13 @@ backend_tests! {
             (Method::POST, format!("/api/v1/projects/{project}/members"), Some(json!({ "username": "cleo" })), [401, 404, 403, 204, 401]),
             (Method::POST, format!("/api/v1/projects/{project}/ledger/{}/reversal", entries[1]), None, [401, 201, 403, 422, 401]),
             (Method::DELETE, format!("/api/v1/projects/{project}/members/cleo"), None, [401, 204, 403, 404, 401]),
+            // Proposals: candidates see and discuss but neither open nor vote.
+            (Method::GET, "/api/v1/proposals".into(), None, [401, 200, 200, 200, 401]),
+            (Method::POST, "/api/v1/proposals".into(), Some(proposal_body.clone()), [401, 403, 201, 201, 401]),
+            (Method::GET, format!("/api/v1/proposals/{proposal}"), None, [401, 200, 200, 200, 401]),
+            (Method::POST, format!("/api/v1/proposals/{proposal}/votes"), Some(json!({ "options": ["Yes"] })), [401, 403, 200, 200, 401]),
+            (Method::GET, format!("/api/v1/proposals/{proposal}/comments"), None, [401, 200, 200, 200, 401]),
+            (Method::POST, format!("/api/v1/proposals/{proposal}/comments"), Some(json!({ "text": "Why not?" })), [401, 201, 201, 201, 401]),
             (Method::GET, "/api/v1/groups".into(), None, [401, 200, 200, 200, 401]),
             // Members and candidates (freelancers on their way in) search the directory.
             (Method::GET, "/api/v1/directory?q=rust".into(), None, [401, 200, 200, 200, 401]),

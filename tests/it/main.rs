@@ -25,6 +25,7 @@ mod migrations;
 mod network;
 mod offers;
 mod projects;
+mod proposals;
 mod samples;
 mod skills;
 mod tls;

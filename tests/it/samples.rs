@@ -146,6 +146,28 @@ backend_tests! {
         check_create(&coop, &peer, "mastodon/create_poll_vote.json", None).await;
         check_create(&coop, &peer, "mastodon/create_poll_vote_sdf.json", None).await;
         check_create(&coop, &peer, "gotosocial/create_poll_votes.json", None).await;
+        // Once the poll is one of our open network proposals, GoToSocial's two choices count,
+        // in the advisory tally (the voter is outside the network).
+        coop.create_account("ana", cooperage_domain::member::Role::Member, false).await;
+        let closes_at = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+        let proposal: Value = coop.http.post(format!("{}/api/v1/proposals", coop.base))
+            .header("cookie", coop.login_cookie("ana").await)
+            .json(&json!({ "title": "Which paper?", "kind": "multiple", "scope": "network", "open_poll": true,
+                "options": ["tissues", "financial times", "neither"], "closes_at": closes_at }))
+            .send().await.unwrap().json().await.unwrap();
+        let (proposal_id, question) = (proposal["id"].as_i64().unwrap(), proposal["ap_id"].as_str().unwrap().to_owned());
+        let mut votes = sample(&peer, "gotosocial/create_poll_votes.json");
+        votes["id"] = json!(format!("{}/again", votes["id"].as_str().unwrap()));
+        for note in votes["object"].as_array_mut().unwrap() {
+            note["inReplyTo"] = json!(question);
+        }
+        let (status, body) = deliver(&coop, &peer, &votes).await;
+        assert_eq!(status, 202, "{body}");
+        crate::support::wait_for("the advisory votes", crate::support::DEADLINE, || async {
+            let stored = coop.query(move |conn| cooperage_db::proposals::votes_of(conn, proposal_id)).await;
+            (stored.len() == 2 && stored.iter().all(|v| v.standing == cooperage_domain::proposal::Standing::Advisory)).then_some(())
+        })
+        .await;
 
         // Mastodon's hashtags and mentions survive in the stored object.
         let activity = sample(&peer, "mastodon/create_note.json");

@@ -15,6 +15,7 @@ pub mod members;
 pub mod offers;
 pub mod posts;
 pub mod projects;
+pub mod proposals;
 pub mod secrets;
 pub mod skills;
 

@@ -117,7 +117,7 @@ async fn resolve_mentions(
 
 /// Markdown to HTML. Raw HTML in the text is passed on for the sanitizer to clean; a single
 /// line break stays a break, as people expect from a post (CommonMark would join the lines).
-fn markdown_to_html(text: &str) -> String {
+pub(crate) fn markdown_to_html(text: &str) -> String {
     let events = Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH).map(|event| match event {
         Event::SoftBreak => Event::HardBreak,
         other => other,

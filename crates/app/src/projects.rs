@@ -748,3 +748,56 @@ pub async fn ledger_csv(app: &App, by: &Member, id: i64) -> Result<(Project, Str
     let csv = String::from_utf8(bytes).map_err(|e| Error::internal("ledger CSV", e))?;
     Ok((project, csv))
 }
+
+/// A budget change a proposal carries, checked when the proposal is opened: the project
+/// exists and the amount is valid in its currency. Returns the kind and the amount in minor
+/// units.
+pub(crate) fn check_budget_change(
+    conn: &mut AnyConnection,
+    project_id: i64,
+    kind: &str,
+    amount: &str,
+) -> Result<(EntryKind, i64), Error> {
+    let kind = match EntryKind::parse(kind.trim()) {
+        Ok(kind @ (EntryKind::Income | EntryKind::Expense)) => kind,
+        _ => return Err(Error::invalid("budget.kind", "must be income or expense")),
+    };
+    let project = rows::by_id(conn, project_id)?
+        .ok_or_else(|| Error::invalid("budget.project_id", "no such project"))?;
+    let amount = decimal(
+        "budget.amount",
+        rules::parse_amount(amount, stored_currency(&project)?),
+    )?;
+    if amount <= 0 {
+        return Err(Error::invalid("budget.amount", "must be more than 0"));
+    }
+    Ok((kind, amount))
+}
+
+/// Appends the budget change of a proposal that passed, dated today, entered by whoever
+/// opened the proposal; the description names the proposal.
+pub(crate) fn append_decided(
+    conn: &mut AnyConnection,
+    project_id: i64,
+    kind: EntryKind,
+    amount: i64,
+    category: String,
+    description: String,
+    entered_by: i64,
+) -> Result<LedgerEntry, Error> {
+    let project = rows::by_id(conn, project_id)?.ok_or(Error::NotFound)?;
+    let ledger = rows::ledger(conn, project_id)?;
+    let entry = NewEntry {
+        project_id,
+        kind,
+        amount,
+        entry_date: today().to_string(),
+        category,
+        description,
+        actor_id: None,
+        entered_by,
+        reverses: None,
+        created_at: cooperage_db::now(),
+    };
+    append_checked(conn, &project, &ledger, entry, "amount")
+}

@@ -20,6 +20,7 @@ pub mod migrations;
 pub mod offers;
 pub mod posts;
 pub mod projects;
+pub mod proposals;
 pub mod received;
 pub mod schema;
 pub mod skills;

@@ -308,11 +308,72 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    proposals (id) {
+        id -> BigInt,
+        ap_id -> Text,
+        coop_actor_id -> BigInt,
+        author_actor_id -> Nullable<BigInt>,
+        local -> Bool,
+        title -> Text,
+        body_html -> Text,
+        kind -> Text,
+        scope -> Text,
+        counting -> Text,
+        results -> Text,
+        options -> Text,
+        quorum_percent -> Nullable<Integer>,
+        quorum_coops -> Nullable<Integer>,
+        open_poll -> Bool,
+        opens_at -> Timestamp,
+        closes_at -> Timestamp,
+        closed -> Bool,
+        outcome -> Nullable<Text>,
+        remote_tally -> Nullable<Text>,
+        update_due -> Bool,
+        last_update_at -> Nullable<Timestamp>,
+        budget_project_id -> Nullable<BigInt>,
+        budget_kind -> Nullable<Text>,
+        budget_amount -> Nullable<BigInt>,
+        budget_category -> Nullable<Text>,
+        budget_reason -> Nullable<Text>,
+        budget_entry_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposal_votes (id) {
+        id -> BigInt,
+        proposal_id -> BigInt,
+        voter_ap_id -> Text,
+        voter_coop -> Nullable<Text>,
+        option_index -> Integer,
+        standing -> Text,
+        reason -> Nullable<Text>,
+        ap_id -> Nullable<Text>,
+        cast_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposal_comments (id) {
+        id -> BigInt,
+        proposal_id -> BigInt,
+        ap_id -> Text,
+        author_ap_id -> Text,
+        content -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(skill_listings -> actors (actor_id));
 diesel::joinable!(project_members -> projects (project_id));
 diesel::joinable!(project_members -> members (member_id));
 diesel::joinable!(ledger_entries -> projects (project_id));
 diesel::joinable!(offer_applications -> offers (offer_id));
+diesel::joinable!(proposal_votes -> proposals (proposal_id));
+diesel::joinable!(proposal_comments -> proposals (proposal_id));
 diesel::joinable!(outgoing_activities -> actors (actor_id));
 diesel::joinable!(members -> actors (actor_id));
 diesel::joinable!(sessions -> members (member_id));
@@ -339,5 +400,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     project_members,
     ledger_entries,
     offers,
-    offer_applications
+    offer_applications,
+    proposals,
+    proposal_votes,
+    proposal_comments
 );

@@ -6,6 +6,7 @@
 pub mod member;
 pub mod offer;
 pub mod project;
+pub mod proposal;
 pub mod skill;
 pub mod username;
 

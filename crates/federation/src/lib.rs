@@ -15,6 +15,7 @@ pub mod net_guard;
 pub mod objects;
 pub mod offers;
 pub mod outbox;
+pub mod proposals;
 pub mod protocol;
 pub mod resolve;
 pub mod sanitize;

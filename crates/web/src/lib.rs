@@ -10,6 +10,7 @@ mod discovery;
 mod error;
 pub mod health;
 mod offers;
+mod proposals;
 pub mod serve;
 mod skills;
 pub mod tls;
@@ -131,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/actors/{username}/skills", get(skills::collection))
         .route("/skills/{id}", get(skills::listing))
         .route("/offers/{id}", get(offers::offer))
+        .route("/proposals/{id}", get(proposals::question))
         .route(
             "/actors/{username}/{collection}",
             get(activitypub::collection),

@@ -33,6 +33,9 @@ impl TestInstance {
         config.delivery.poll_interval_ms = 50;
         config.delivery.lease_seconds = 10;
         config.admin.api_token = ADMIN_TOKEN.into();
+        // Proposals: tallies out within a second, not Mastodon's three minutes.
+        config.proposals.poll_interval_ms = 100;
+        config.proposals.update_interval_seconds = 1;
         config
     }
 

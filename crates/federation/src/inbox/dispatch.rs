@@ -9,7 +9,7 @@ use cooperage_db::{AnyConnection, DbError};
 use serde_json::Value;
 
 use super::envelope::Envelope;
-use super::{actor, delete, follow, offer, post, skill};
+use super::{actor, delete, follow, offer, post, proposal, skill};
 use crate::{Error, Settings};
 
 /// What applying an activity did, before commit.
@@ -139,6 +139,7 @@ families! {
     OfferPublished(offer::OfferPublished),
     OfferDeleted(offer::OfferDeleted),
     ApplicationReceived(offer::ApplicationReceived),
+    Proposal(proposal::ProposalActivity),
     Post(post::PostActivity),
     Announce(post::Announce),
     Delete(delete::Delete),

@@ -12,6 +12,7 @@ mod envelope;
 mod follow;
 mod offer;
 mod post;
+mod proposal;
 mod signer;
 mod skill;
 mod writer;

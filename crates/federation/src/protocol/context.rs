@@ -142,6 +142,11 @@ const TERMS: &[(&str, Definition)] = &[
     ("countingMode", || json!("cooperage:countingMode")),
     ("quorum", || json!("cooperage:quorum")),
     ("resultsMode", || json!("cooperage:resultsMode")),
+    ("proposalKind", || json!("cooperage:proposalKind")),
+    ("quorumCoops", || json!("cooperage:quorumCoops")),
+    ("openPoll", || json!("cooperage:openPoll")),
+    ("advisory", || json!("cooperage:advisory")),
+    ("outcome", || json!("cooperage:outcome")),
 ];
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ pub mod context;
 pub mod discovery;
 pub mod note;
 pub mod offer;
+pub mod proposal;
 pub mod skill;
 
 /// The ActivityStreams context every document must carry (Mastodon checks the exact string).

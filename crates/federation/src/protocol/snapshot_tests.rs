@@ -383,6 +383,101 @@ fn project_offer() {
 }
 
 #[test]
+fn proposal_question_vote_and_outcome() {
+    use cooperage_db::proposals::Proposal;
+    use cooperage_domain::proposal::{self, Counting, Kind, Results, Scope, Standing};
+    let s = settings();
+    let day = NaiveDate::from_ymd_opt(2026, 11, 30)
+        .and_then(|d| d.and_hms_opt(9, 0, 0))
+        .unwrap_or_default();
+    let mut p = Proposal {
+        id: 1,
+        ap_id: "https://coop.example/proposals/1".into(),
+        coop_actor_id: 2,
+        author_actor_id: Some(1),
+        local: true,
+        title: "Solidarity fund <3%>".into(),
+        body_html: "<p>Adopt a shared fund.</p>".into(),
+        kind: Kind::Single,
+        scope: Scope::Network,
+        counting: Counting::PerMember,
+        results: Results::Live,
+        options: "Approve\nReject\nAbstain".into(),
+        quorum_percent: Some(30),
+        quorum_coops: Some(2),
+        open_poll: true,
+        opens_at: day,
+        closes_at: day + chrono::TimeDelta::days(7),
+        closed: false,
+        outcome: None,
+        remote_tally: None,
+        update_due: false,
+        last_update_at: None,
+        budget_project_id: None,
+        budget_kind: None,
+        budget_amount: None,
+        budget_category: None,
+        budget_reason: None,
+        budget_entry_id: None,
+        created_at: day,
+    };
+    let coop = local(&s, 2, "coop", GROUP);
+    let maria = remote(3, "maria");
+    let network = vec!["https://sued.example/actors/coop".to_owned()];
+    let ballots = [
+        proposal::Ballot {
+            voter: "https://sued.example/actors/ana".into(),
+            coop: Some("https://sued.example/actors/coop".into()),
+            option: 0,
+            standing: Standing::Counted,
+            cast_at: 1,
+        },
+        proposal::Ballot {
+            voter: "https://mastodon.example/users/bob".into(),
+            coop: None,
+            option: 1,
+            standing: Standing::Advisory,
+            cast_at: 2,
+        },
+    ];
+    let tally = proposal::tally(Kind::Single, Counting::PerMember, 3, &ballots);
+    let audience = super::proposal::audience(&coop, &network);
+    let question = super::proposal::proposal_to_question(&s, &p, &coop, &tally, audience.clone());
+    check!(
+        "proposal_create_question",
+        super::proposal::create_question("https://coop.example/activities/1", question)
+    );
+    p.closed = true;
+    p.outcome = Some("winner:Approve".into());
+    let closed = super::proposal::proposal_to_question(&s, &p, &coop, &tally, audience.clone());
+    check!(
+        "proposal_update_question_closed",
+        super::proposal::update_question("https://coop.example/activities/2", closed)
+    );
+    check!(
+        "proposal_vote",
+        super::proposal::vote_to_note(
+            "https://mastodon.example/users/maria#votes/1",
+            &maria,
+            &p.ap_id,
+            &coop.ap_id,
+            "Approve",
+            day
+        )
+    );
+    check!(
+        "proposal_outcome_note",
+        super::proposal::announce_outcome(
+            "https://coop.example/posts/1",
+            &p,
+            &coop,
+            "winner:Approve",
+            audience
+        )
+    );
+}
+
+#[test]
 fn collections() {
     let id = "https://coop.example/actors/coop/followers";
     check!("ordered_collection", ordered_collection(id, 45));

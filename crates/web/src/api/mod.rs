@@ -7,6 +7,7 @@ mod me;
 mod members;
 mod offers;
 mod projects;
+mod proposals;
 pub(crate) mod session;
 mod skills;
 
@@ -104,6 +105,16 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me/applications", get(offers::mine))
         .route("/api/v1/cockpit", get(projects::cockpit))
         .route("/api/v1/directory", get(directory::search))
+        .route(
+            "/api/v1/proposals",
+            get(proposals::list).post(proposals::create),
+        )
+        .route("/api/v1/proposals/{id}", get(proposals::show))
+        .route("/api/v1/proposals/{id}/votes", post(proposals::vote))
+        .route(
+            "/api/v1/proposals/{id}/comments",
+            get(proposals::comments).post(proposals::comment),
+        )
         .route("/api/v1/groups", get(groups::list).post(groups::create))
         .route("/api/v1/groups/{id}/members", post(groups::add_member))
         .route(

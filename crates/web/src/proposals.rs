@@ -1,0 +1,32 @@
+//! Network proposals served at their id as `Question`s (public, like the Question we send):
+//! Mastodon refreshes a poll by fetching it, and peers that got only its id fetch it too.
+//! Coop proposals stay inside the coop (404, as if absent).
+
+use axum::extract::{OriginalUri, State};
+use axum::response::Response;
+use cooperage_db::proposals;
+use cooperage_domain::proposal::Scope;
+
+use crate::activitypub::activity_json;
+use crate::{AppError, AppState};
+
+/// `GET /proposals/{id}`.
+pub async fn question(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+) -> Result<Response, AppError> {
+    let settings = state.federation.context().settings().clone();
+    let ap_id = format!("{}{}", settings.base_url(), uri.path());
+    let question = state
+        .db
+        .run(move |conn| {
+            let Some(proposal) =
+                proposals::by_ap_id(conn, &ap_id)?.filter(|p| p.local && p.scope == Scope::Network)
+            else {
+                return Ok(None);
+            };
+            cooperage_federation::proposals::question_of(conn, &settings, &proposal).map(Some)
+        })
+        .await?;
+    Ok(activity_json(question.ok_or(AppError::NotFound)?))
+}

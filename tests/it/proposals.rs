@@ -1,0 +1,389 @@
+//! Proposals across real instances: a network proposal of A is voted on by members of A, B
+//! and C from home, by a Mastodon-shaped peer (advisory), refused for a non-member; tallies
+//! reach every instance and the peer; at the close all show the same outcome.
+
+use cooperage_app::federation as operations;
+use cooperage_db::proposals::Proposal;
+use cooperage_domain::member::Role;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{DEADLINE, MastodonPeer, TestInstance, wait_for};
+
+async fn call(
+    instance: &TestInstance,
+    cookie: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = instance
+        .http
+        .request(method, format!("{}{path}", instance.base))
+        .header("cookie", cookie);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Coops that follow each other: `pairs` both ways, waiting until each sees its network.
+async fn link(pairs: &[(&TestInstance, &TestInstance)]) {
+    for (x, y) in pairs {
+        operations::follow(x.app(), &y.coop_handle())
+            .await
+            .expect("follow");
+        operations::follow(y.app(), &x.coop_handle())
+            .await
+            .expect("follow back");
+    }
+    for (x, y) in pairs {
+        for (from, to) in [(x, y), (y, x)] {
+            wait_for(
+                &format!("{} in {}'s network", to.domain, from.domain),
+                DEADLINE,
+                || async {
+                    let network = operations::network(from.app()).await.unwrap();
+                    network
+                        .iter()
+                        .any(|c| c.ap_id == to.coop_id())
+                        .then_some(())
+                },
+            )
+            .await;
+        }
+    }
+}
+
+async fn stored(instance: &TestInstance, ap_id: &str) -> Option<Proposal> {
+    let ap_id = ap_id.to_owned();
+    instance
+        .query(move |conn| cooperage_db::proposals::by_ap_id(conn, &ap_id))
+        .await
+}
+
+/// The proposal as `cookie`'s member sees it through the API of `instance`.
+async fn shown(instance: &TestInstance, cookie: &str, ap_id: &str) -> Value {
+    let id = wait_for(
+        &format!("{ap_id} on {}", instance.domain),
+        DEADLINE,
+        || async { stored(instance, ap_id).await.map(|p| p.id) },
+    )
+    .await;
+    let (status, body) = call(
+        instance,
+        cookie,
+        Method::GET,
+        &format!("/api/v1/proposals/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// Brings a proposal's close forward to now (the worker closes it on its next pass).
+async fn close_now(instance: &TestInstance, ap_id: &str) {
+    let ap_id = ap_id.to_owned();
+    instance
+        .query(move |conn| {
+            use cooperage_db::schema::proposals::dsl;
+            use diesel::prelude::*;
+            diesel::update(dsl::proposals.filter(dsl::ap_id.eq(ap_id)))
+                .set(dsl::closes_at.eq(cooperage_db::now()))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await;
+}
+
+fn votes(view: &Value) -> Vec<u64> {
+    view["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["votes"].as_u64().unwrap())
+        .collect()
+}
+
+/// A vote as Mastodon sends it, from the peer to the coop's inbox.
+fn mastodon_vote(peer: &MastodonPeer, coop: &str, question: &str, name: &str) -> Value {
+    let id = format!(
+        "{}#votes/{}",
+        peer.actor_id(),
+        uuid::Uuid::new_v4().simple()
+    );
+    json!({
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": format!("{id}/activity"), "type": "Create", "actor": peer.actor_id(), "to": coop,
+        "object": {
+            "id": id, "type": "Note", "name": name, "attributedTo": peer.actor_id(),
+            "inReplyTo": question, "to": coop,
+        },
+    })
+}
+
+backend_tests! {
+    async fn a_network_proposal_is_decided_by_members_voting_from_home(db) {
+        let (db_b, db_c) = (db.sibling(), db.sibling());
+        let a = TestInstance::start_named(&db, "nord").await;
+        let b = TestInstance::start_named(&db_b, "sued").await;
+        let c = TestInstance::start_named(&db_c, "west").await;
+        a.create_account("ana", Role::Member, false).await;
+        b.create_account("bea", Role::Member, false).await;
+        let cand = b.create_account("cand", Role::Candidate, false).await;
+        c.create_account("cai", Role::Member, false).await;
+        let (ana, bea, cai) = (a.login_cookie("ana").await, b.login_cookie("bea").await, c.login_cookie("cai").await);
+        link(&[(&a, &b), (&a, &c)]).await;
+        let peer = MastodonPeer::start(None).await;
+        let follow = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": peer.new_id(), "type": "Follow", "actor": peer.actor_id(), "object": a.coop_id(),
+        });
+        assert_eq!(peer.post(&format!("{}/inbox", a.base), &follow).await.0, 202);
+        wait_for("the Accept", DEADLINE, || async {
+            (!peer.received_of_type("Accept").is_empty()).then_some(())
+        })
+        .await;
+
+        // A opens a network proposal, open to outside (advisory) votes.
+        let closes_at = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+        let (status, created) = call(&a, &ana, Method::POST, "/api/v1/proposals", Some(json!({
+            "title": "Solidarity fund", "body": "Adopt a **3%** fund?", "kind": "single",
+            "scope": "network", "options": ["Approve", "Reject", "Abstain"],
+            "closes_at": closes_at.to_rfc3339(), "open_poll": true, "quorum_coops": 2,
+        }))).await;
+        assert_eq!(status, 201, "{created}");
+        let question = created["ap_id"].as_str().unwrap().to_owned();
+        assert_eq!(created["eligibility"]["can_vote"], true);
+        assert_eq!(created["eligible_voters"], 3, "ana, and bea and cai as their coops attest");
+
+        // Every instance of the network shows it; the peer got the Question.
+        for (instance, cookie) in [(&b, &bea), (&c, &cai)] {
+            let view = shown(instance, cookie, &question).await;
+            assert_eq!(view["title"], "Solidarity fund");
+            assert_eq!(view["scope"], "network");
+            assert_eq!(view["eligibility"]["can_vote"], true);
+        }
+        let create = wait_for("the Question at the peer", DEADLINE, || async {
+            peer.received_of_type("Create").into_iter().find(|d| d.body["object"]["id"] == question.as_str())
+        })
+        .await;
+        assert_eq!(create.body["object"]["type"], "Question");
+        assert_eq!(create.body["object"]["oneOf"][1]["name"], "Reject");
+
+        // The Question is served at its id, with the Cooperage context.
+        let served: Value = a.http.get(&question).header("accept", "application/activity+json").send().await.unwrap().json().await.unwrap();
+        assert_eq!(served["type"], "Question");
+        assert_eq!(served["countingMode"], "member");
+        assert_eq!(served["oneOf"].as_array().unwrap().len(), 3);
+
+        // Members vote from home; bea changes her mind (the latest counts, once).
+        let vote = |instance: &'static str| json!({ "options": [instance] });
+        let (a_id, b_id, c_id) = (
+            stored(&a, &question).await.unwrap().id,
+            stored(&b, &question).await.unwrap().id,
+            stored(&c, &question).await.unwrap().id,
+        );
+        let path = |id: i64| format!("/api/v1/proposals/{id}/votes");
+        assert_eq!(call(&a, &ana, Method::POST, &path(a_id), Some(vote("Approve"))).await.0, 200);
+        assert_eq!(call(&b, &bea, Method::POST, &path(b_id), Some(vote("Reject"))).await.0, 200);
+        let (status, mine) = call(&b, &bea, Method::POST, &path(b_id), Some(vote("Approve"))).await;
+        assert_eq!(status, 200, "{mine}");
+        assert_eq!(mine["my_vote"], json!(["Approve"]));
+        assert_eq!(call(&c, &cai, Method::POST, &path(c_id), Some(vote("Approve"))).await.0, 200);
+        let (status, refused) = call(&c, &cai, Method::POST, &path(c_id), Some(vote("Maybe"))).await;
+        assert_eq!(status, 422, "{refused}");
+        // The Mastodon user votes (twice: counted once), and for an option that does not exist.
+        let inbox = format!("{}/actors/nord/inbox", a.base);
+        for name in ["Reject", "Reject", "Maybe"] {
+            let (status, body) = peer.post(&inbox, &mastodon_vote(&peer, &a.coop_id(), &question, name)).await;
+            assert_eq!(status, 202, "{body}");
+        }
+        // B's candidate is no voting member of B: the vote (sent as B would send it) is kept,
+        // not counted.
+        let proposal_on_b = stored(&b, &question).await.unwrap();
+        b.query(move |conn| {
+            let voter = cooperage_db::actors::by_ap_id(conn, &cand)?.unwrap();
+            let vote_id = format!("{cand}#votes/1");
+            cooperage_federation::proposals::queue_vote(conn, &voter, &proposal_on_b, "Reject", &vote_id)
+        })
+        .await;
+        b.federation().wake_delivery();
+
+        // A counts ana, bea and cai; the peer is advisory; the candidate is kept with the reason.
+        let view = wait_for("the tally on A", DEADLINE, || async {
+            let view = shown(&a, &ana, &question).await;
+            (votes(&view) == [3, 0, 0] && view["not_counted"].as_array().unwrap().len() == 1
+                && view["advisory_voters"] == 1)
+                .then_some(view)
+        })
+        .await;
+        assert_eq!(view["voters"], 3);
+        assert_eq!(view["coops_taking_part"], 3);
+        assert_eq!(view["options"][1]["advisory_votes"], 1);
+        assert!(view["not_counted"][0]["reason"].as_str().unwrap().contains("not a voting member"), "{view}");
+
+        // The tallies reach B, C and the peer (debounced Updates).
+        for (instance, cookie) in [(&b, &bea), (&c, &cai)] {
+            wait_for(&format!("the tally on {}", instance.domain), DEADLINE, || async {
+                let view = shown(instance, cookie, &question).await;
+                (votes(&view) == [3, 0, 0] && view["voters"] == 3).then_some(())
+            })
+            .await;
+        }
+        wait_for("the tally at the peer", DEADLINE, || async {
+            peer.received_of_type("Update").into_iter().find(|d| {
+                d.body["object"]["id"] == question.as_str()
+                    && d.body["object"]["oneOf"][0]["replies"]["totalItems"] == 3
+            })
+        })
+        .await;
+
+        // At the close (brought forward: the test does not wait an hour), all show the same
+        // outcome; the peer gets the closed Question and the announcement.
+        close_now(&a, &question).await;
+        let deadline = DEADLINE;
+        for (instance, cookie) in [(&a, &ana), (&b, &bea), (&c, &cai)] {
+            let view = wait_for(&format!("the outcome on {}", instance.domain), deadline, || async {
+                let view = shown(instance, cookie, &question).await;
+                (view["closed"] == true && !view["outcome"].is_null()).then_some(view)
+            })
+            .await;
+            assert_eq!(view["outcome"], "winner:Approve", "{view}");
+            assert_eq!(view["eligibility"]["can_vote"], false);
+        }
+        let closed = wait_for("the closed Question at the peer", DEADLINE, || async {
+            peer.received_of_type("Update").into_iter().find(|d| {
+                d.body["object"]["id"] == question.as_str() && d.body["object"]["closed"].is_string()
+            })
+        })
+        .await;
+        assert!(closed.body["object"].get("updated").is_none(), "an updated would make Mastodon drop it");
+        wait_for("the announcement at the peer", DEADLINE, || async {
+            peer.received_of_type("Create").into_iter().find(|d| {
+                d.body["object"]["inReplyTo"] == question.as_str()
+                    && d.body["object"]["content"].as_str().unwrap_or("").contains("chosen: Approve")
+            })
+        })
+        .await;
+
+        // After the close, votes are refused: from a member, and from outside.
+        let (status, _) = call(&c, &cai, Method::POST, &path(c_id), Some(vote("Reject"))).await;
+        assert_eq!(status, 403);
+        let (status, _) = peer.post(&inbox, &mastodon_vote(&peer, &a.coop_id(), &question, "Abstain")).await;
+        assert_eq!(status, 202);
+        let view = shown(&a, &ana, &question).await;
+        assert_eq!(view["options"][2]["advisory_votes"], 0);
+    }
+
+    async fn hidden_results_show_zeros_until_the_close_and_candidates_do_not_vote(db) {
+        let coop = TestInstance::start(&db).await;
+        coop.create_account("ana", Role::Member, false).await;
+        coop.create_account("max", Role::Member, false).await;
+        coop.create_account("cleo", Role::Candidate, false).await;
+        let (ana, max, cleo) = (coop.login_cookie("ana").await, coop.login_cookie("max").await, coop.login_cookie("cleo").await);
+        let closes_at = chrono::Utc::now() + chrono::TimeDelta::hours(1);
+        let (status, created) = call(&coop, &ana, Method::POST, "/api/v1/proposals", Some(json!({
+            "title": "Four-day week", "kind": "consent", "scope": "coop", "results": "hidden",
+            "closes_at": closes_at.to_rfc3339(), "quorum_percent": 50,
+        }))).await;
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_i64().unwrap();
+        let names: Vec<&str> = created["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["agree", "abstain", "disagree", "block"]);
+        let path = format!("/api/v1/proposals/{id}/votes");
+        assert_eq!(call(&coop, &ana, Method::POST, &path, Some(json!({ "options": ["agree"] }))).await.0, 200);
+        let (status, view) = call(&coop, &max, Method::POST, &path, Some(json!({ "options": ["block"] }))).await;
+        assert_eq!(status, 200);
+        assert_eq!(votes(&view), [0, 0, 0, 0], "hidden until the close");
+        assert_eq!(view["voters"], 2);
+        let (status, view) = call(&coop, &cleo, Method::POST, &path, Some(json!({ "options": ["agree"] }))).await;
+        assert_eq!(status, 403, "{view}");
+        let (status, _) = call(&coop, &ana, Method::POST, &path, Some(json!({ "options": ["agree", "block"] }))).await;
+        assert_eq!(status, 422, "consent takes one answer");
+        // Comments are kept in order.
+        for text in ["Why?", "Because *rest*."] {
+            assert_eq!(call(&coop, &cleo, Method::POST, &format!("/api/v1/proposals/{id}/comments"), Some(json!({ "text": text }))).await.0, 201);
+        }
+        let (_, comments) = call(&coop, &ana, Method::GET, &format!("/api/v1/proposals/{id}/comments"), None).await;
+        assert_eq!(comments["comments"][1]["content"], "<p>Because <em>rest</em>.</p>");
+        close_now(&coop, created["ap_id"].as_str().unwrap()).await;
+        let view = wait_for("the close", DEADLINE, || async {
+            let (_, view) = call(&coop, &ana, Method::GET, &format!("/api/v1/proposals/{id}"), None).await;
+            (view["closed"] == true).then_some(view)
+        })
+        .await;
+        assert_eq!(votes(&view), [1, 0, 0, 1]);
+        assert_eq!(view["outcome"], "blocked");
+        let (_, list) = call(&coop, &ana, Method::GET, "/api/v1/proposals?state=closed&scope=coop", None).await;
+        assert_eq!(list["proposals"].as_array().unwrap().len(), 1);
+        let (_, list) = call(&coop, &ana, Method::GET, "/api/v1/proposals?state=open", None).await;
+        assert_eq!(list["proposals"].as_array().unwrap().len(), 0);
+    }
+
+    async fn a_budget_proposal_writes_its_ledger_entry_only_if_it_passes(db) {
+        let coop = TestInstance::start(&db).await;
+        coop.create_account("ana", Role::Member, true).await;
+        coop.create_account("max", Role::Member, false).await;
+        let (ana, max) = (coop.login_cookie("ana").await, coop.login_cookie("max").await);
+        let (status, project) = call(&coop, &ana, Method::POST, "/api/v1/projects", Some(json!({ "name": "Website", "currency": "EUR", "budget": "1000" }))).await;
+        assert_eq!(status, 201, "{project}");
+        let project = project["id"].as_i64().unwrap();
+        let closes_at = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+        let open = |reason: &str| json!({
+            "title": format!("Budget: {reason}"), "kind": "consent", "scope": "coop", "closes_at": closes_at,
+            "budget": { "project_id": project, "kind": "expense", "amount": "250.50", "category": "design", "reason": reason },
+        });
+        // A budget change on a network proposal, or in a currency's wrong precision, is refused.
+        let mut network = open("x");
+        network["scope"] = json!("network");
+        assert_eq!(call(&coop, &ana, Method::POST, "/api/v1/proposals", Some(network)).await.0, 422);
+        let mut precise = open("x");
+        precise["budget"]["amount"] = json!("1.001");
+        assert_eq!(call(&coop, &ana, Method::POST, "/api/v1/proposals", Some(precise)).await.0, 422);
+
+        let mut ids = Vec::new();
+        for reason in ["Logo", "Fonts"] {
+            let (status, made) = call(&coop, &ana, Method::POST, "/api/v1/proposals", Some(open(reason))).await;
+            assert_eq!(status, 201, "{made}");
+            ids.push((made["id"].as_i64().unwrap(), made["ap_id"].as_str().unwrap().to_owned()));
+        }
+        let vote = |id: i64, cookie: &str, answer: &str| {
+            let (cookie, answer) = (cookie.to_owned(), answer.to_owned());
+            let coop = &coop;
+            async move {
+                call(coop, &cookie, Method::POST, &format!("/api/v1/proposals/{id}/votes"), Some(json!({ "options": [answer] }))).await.0
+            }
+        };
+        // Logo passes (two agree); Fonts is blocked.
+        assert_eq!(vote(ids[0].0, &ana, "agree").await, 200);
+        assert_eq!(vote(ids[0].0, &max, "agree").await, 200);
+        assert_eq!(vote(ids[1].0, &ana, "agree").await, 200);
+        assert_eq!(vote(ids[1].0, &max, "block").await, 200);
+        for (_, ap_id) in &ids {
+            close_now(&coop, ap_id).await;
+        }
+        let mut outcomes = Vec::new();
+        for (id, _) in &ids {
+            let view = wait_for("the close", DEADLINE, || async {
+                let (_, view) = call(&coop, &ana, Method::GET, &format!("/api/v1/proposals/{id}"), None).await;
+                (view["closed"] == true).then_some(view)
+            })
+            .await;
+            outcomes.push(view);
+        }
+        assert_eq!(outcomes[0]["outcome"], "passed");
+        assert_eq!(outcomes[1]["outcome"], "blocked");
+        assert!(outcomes[0]["budget"]["ledger_entry_id"].is_i64(), "{}", outcomes[0]);
+        assert!(outcomes[1]["budget"]["ledger_entry_id"].is_null());
+        let (status, ledger) = call(&coop, &ana, Method::GET, &format!("/api/v1/projects/{project}/ledger"), None).await;
+        assert_eq!(status, 200);
+        let entries = ledger["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 1, "{ledger}");
+        assert_eq!(entries[0]["amount"], "250.50");
+        assert!(entries[0]["description"].as_str().unwrap().contains(&ids[0].1), "{ledger}");
+    }
+}
