@@ -23,6 +23,7 @@ mod membership;
 mod migrations;
 mod network;
 mod offers;
+mod pages;
 mod projects;
 mod samples;
 mod skills;
