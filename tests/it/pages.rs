@@ -275,7 +275,7 @@ backend_tests! {
         assert_eq!(mine, ["Geheim", "Rust"]);
         // The same session works for the API: one login for both.
         let (status, me) = call(&coop, &cookie, Method::GET, "/api/v1/me", None).await;
-        assert_eq!((status, me["member"]["username"].as_str()), (200, Some("ada")), "{me}");
+        assert_eq!((status, me["username"].as_str()), (200, Some("ada")), "{me}");
 
         // Logging out ends the session.
         let out = client().post(format!("{}/logout", coop.base)).header("cookie", &cookie)
@@ -345,7 +345,9 @@ backend_tests! {
 
     async fn the_dashboard_lists_network_offers_that_match_my_skills(db) {
         let a = TestInstance::start_named(&db, "nord").await;
-        let b = TestInstance::start_named(&db.sibling(), "sued").await;
+        // Kept for the whole test: a dropped TestDb drops its database.
+        let db_b = db.sibling();
+        let b = TestInstance::start_named(&db_b, "sued").await;
         a.create_account("ana", Role::Member, false).await;
         b.create_account("bea", Role::Member, false).await;
         let (ana, bea) = (a.login_cookie("ana").await, b.login_cookie("bea").await);
