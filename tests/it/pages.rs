@@ -40,7 +40,11 @@ async fn call(
 }
 
 /// GET a page as a browser (with extra headers); status, headers and the parsed document.
-async fn page(instance: &TestInstance, path: &str, extra: &[(&str, &str)]) -> (u16, HeaderMap, Html) {
+async fn page(
+    instance: &TestInstance,
+    path: &str,
+    extra: &[(&str, &str)],
+) -> (u16, HeaderMap, Html) {
     let mut request = client()
         .get(format!("{}{path}", instance.base))
         .header("accept", BROWSER);
@@ -75,7 +79,11 @@ fn text(html: &Html, css: &str) -> String {
 /// What every page must be: `lang` set, one `h1`, landmarks, every form control labelled,
 /// every image with alt text, and the strict Content-Security-Policy.
 fn check_page(path: &str, headers: &HeaderMap, html: &Html, lang: &str) {
-    assert_eq!(attr(html, "html", "lang").as_deref(), Some(lang), "{path}: lang");
+    assert_eq!(
+        attr(html, "html", "lang").as_deref(),
+        Some(lang),
+        "{path}: lang"
+    );
     assert_eq!(select(html, "h1").len(), 1, "{path}: one h1");
     assert_eq!(select(html, "main").len(), 1, "{path}: a main landmark");
     assert!(!select(html, "header nav").is_empty(), "{path}: navigation");
@@ -86,22 +94,40 @@ fn check_page(path: &str, headers: &HeaderMap, html: &Html, lang: &str) {
         assert!(labelled, "{path}: control {id:?} has no label");
     }
     for image in select(html, "img") {
-        assert!(image.value().attr("alt").is_some(), "{path}: image without alt");
+        assert!(
+            image.value().attr("alt").is_some(),
+            "{path}: image without alt"
+        );
     }
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(csp.starts_with("default-src 'self'"), "{path}: {csp}");
     assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
-    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
 }
 
 /// The preview card and the alternate link of a public page.
 fn check_card(path: &str, html: &Html, ap_id: &str, title: &str) {
-    let alternate = attr(html, "link[rel=alternate][type=\"application/activity+json\"]", "href");
+    let alternate = attr(
+        html,
+        "link[rel=alternate][type=\"application/activity+json\"]",
+        "href",
+    );
     assert_eq!(alternate.as_deref(), Some(ap_id), "{path}: alternate link");
     let og_title = attr(html, "meta[property=\"og:title\"]", "content").unwrap_or_default();
     assert!(og_title.contains(title), "{path}: og:title {og_title:?}");
-    assert!(attr(html, "meta[property=\"og:url\"]", "content").is_some(), "{path}: og:url");
-    assert!(attr(html, "meta[property=\"og:type\"]", "content").is_some(), "{path}: og:type");
+    assert!(
+        attr(html, "meta[property=\"og:url\"]", "content").is_some(),
+        "{path}: og:url"
+    );
+    assert!(
+        attr(html, "meta[property=\"og:type\"]", "content").is_some(),
+        "{path}: og:type"
+    );
 }
 
 /// The ActivityPub document at `url`.
@@ -123,8 +149,14 @@ const HOSTILE: &str = "<script>alert(1)</script>Ada \"&\" <b>";
 async fn seeded(coop: &TestInstance) -> (String, String, String, String) {
     coop.create_account("ada", Role::Member, true).await;
     let cookie = coop.login_cookie("ada").await;
-    let (status, body) = call(coop, &cookie, Method::PATCH, "/api/v1/me",
-        Some(json!({ "display_name": HOSTILE, "bio": "Buchhaltung & <i>Rust</i>" }))).await;
+    let (status, body) = call(
+        coop,
+        &cookie,
+        Method::PATCH,
+        "/api/v1/me",
+        Some(json!({ "display_name": HOSTILE, "bio": "Buchhaltung & <i>Rust</i>" })),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let mut listings = Vec::new();
     for (skill, visibility) in [("Rust", "public"), ("Geheim", "network")] {
@@ -134,13 +166,26 @@ async fn seeded(coop: &TestInstance) -> (String, String, String, String) {
         assert_eq!(status, 201, "{body}");
         listings.push(body["ap_id"].as_str().unwrap().to_owned());
     }
-    let (status, project) = call(coop, &cookie, Method::POST, "/api/v1/projects",
-        Some(json!({ "name": "Kassenbuch", "currency": "EUR", "budget": "20000" }))).await;
+    let (status, project) = call(
+        coop,
+        &cookie,
+        Method::POST,
+        "/api/v1/projects",
+        Some(json!({ "name": "Kassenbuch", "currency": "EUR", "budget": "20000" })),
+    )
+    .await;
     assert_eq!(status, 201, "{project}");
-    let (status, offer) = call(coop, &cookie, Method::POST,
+    let (status, offer) = call(
+        coop,
+        &cookie,
+        Method::POST,
         &format!("/api/v1/projects/{}/offers", project["id"]),
-        Some(json!({ "title": "Gestaltung <u>jetzt</u>", "skills": ["Design"], "estimated_hours": 20,
-            "compensation": "to_be_discussed", "audience": "public" }))).await;
+        Some(
+            json!({ "title": "Gestaltung <u>jetzt</u>", "skills": ["Design"], "estimated_hours": 20,
+            "compensation": "to_be_discussed", "audience": "public" }),
+        ),
+    )
+    .await;
     assert_eq!(status, 201, "{offer}");
     (
         cookie,

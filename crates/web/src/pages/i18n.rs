@@ -176,7 +176,11 @@ mod tests {
     fn catalogues_parse_and_agree() {
         let english = keys(SOURCES[0].1);
         for (lang, source) in &SOURCES[1..] {
-            assert_eq!(keys(source), english, "{lang:?} has other keys than English");
+            assert_eq!(
+                keys(source),
+                english,
+                "{lang:?} has other keys than English"
+            );
         }
         assert!(english.len() > 40);
     }
@@ -185,10 +189,7 @@ mod tests {
     fn messages_take_arguments() {
         let de = Tr { lang: Lang::De };
         assert_eq!(de.get("login-title"), "Anmelden");
-        assert_eq!(
-            de.with("dashboard-title", "name", "Ada"),
-            "Willkommen, Ada"
-        );
+        assert_eq!(de.with("dashboard-title", "name", "Ada"), "Willkommen, Ada");
         assert_eq!(de.get("no-such-key"), "no-such-key");
     }
 

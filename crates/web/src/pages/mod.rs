@@ -11,8 +11,8 @@ use askama::Template;
 use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::header::{
-    ACCEPT, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
-    REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    ACCEPT, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, SET_COOKIE,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
@@ -160,8 +160,8 @@ pub fn render(visitor: &Visitor, status: StatusCode, template: &impl Template) -
         Ok(html) => with_page_headers(visitor, (status, Html(html)).into_response()),
         Err(error) => {
             tracing::error!(%error, "page template failed");
-            let mut response = (StatusCode::INTERNAL_SERVER_ERROR, "internal server error")
-                .into_response();
+            let mut response =
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal server error").into_response();
             response
                 .headers_mut()
                 .insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));

@@ -182,9 +182,19 @@ struct ListingPage {
 /// The page of a listing the visitor may see (the caller checked its visibility).
 pub async fn listing(state: &AppState, visitor: Visitor, listing: Listing) -> Response {
     let actor_id = listing.actor_id;
-    let author = match state.db.run(move |conn| actors::by_id(conn, actor_id)).await {
+    let author = match state
+        .db
+        .run(move |conn| actors::by_id(conn, actor_id))
+        .await
+    {
         Ok(author) => author,
-        Err(error) => return PageError { visitor, error: error.into() }.into_response(),
+        Err(error) => {
+            return PageError {
+                visitor,
+                error: error.into(),
+            }
+            .into_response();
+        }
     };
     let settings = state.federation.context().settings();
     let t = visitor.tr();
@@ -226,7 +236,13 @@ pub async fn offer(state: &AppState, visitor: Visitor, offer: Offer) -> Response
     let coop_id = offer.coop_actor_id;
     let coop = match state.db.run(move |conn| actors::by_id(conn, coop_id)).await {
         Ok(coop) => coop,
-        Err(error) => return PageError { visitor, error: error.into() }.into_response(),
+        Err(error) => {
+            return PageError {
+                visitor,
+                error: error.into(),
+            }
+            .into_response();
+        }
     };
     let settings = state.federation.context().settings();
     let t = visitor.tr();
