@@ -322,6 +322,10 @@ backend_tests! {
         let (status, me) = call(&coop, &cookie, Method::GET, "/api/v1/me", None).await;
         assert_eq!((status, me["username"].as_str()), (200, Some("ada")), "{me}");
 
+        // A stale cookie gets the form, not a redirect back to the dashboard (a loop).
+        let (status, _, html) = page(&coop, "/login", &[("cookie", "cooperage_session=coop_ses_stale")]).await;
+        assert_eq!((status, text(&html, "h1")), (200, "Log in".to_owned()));
+
         // Logging out ends the session.
         let out = client().post(format!("{}/logout", coop.base)).header("cookie", &cookie)
             .header("sec-fetch-site", "same-origin").send().await.unwrap();

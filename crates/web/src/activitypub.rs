@@ -82,7 +82,7 @@ pub async fn profile(
             }
         }
         Ok(actor) => crate::pages::public::profile(&state, visitor, actor).await,
-        Err(error) if wants_activity_json(&headers) => error.into_response(),
+        Err(error) if !crate::pages::wants_html(&headers) => error.into_response(),
         Err(error) => crate::pages::PageError { visitor, error }.into_response(),
     }
 }

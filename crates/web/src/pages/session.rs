@@ -29,11 +29,9 @@ fn see_other(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response()
 }
 
-/// `GET /login`: the form (a member already logged in goes to the dashboard).
-pub async fn login_form(visitor: Visitor, headers: HeaderMap) -> Response {
-    if cookie::session_from_headers(&headers).is_some() {
-        return see_other("/");
-    }
+/// `GET /login`: the form. Shown even with a session cookie: the cookie may have expired,
+/// and sending its holder to the dashboard would send them straight back here.
+pub async fn login_form(visitor: Visitor) -> Response {
     let t = visitor.tr();
     let page = LoginPage {
         l: Layout::new(&visitor, t.get("login-title")),
