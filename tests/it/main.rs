@@ -24,6 +24,7 @@ mod membership;
 mod migrations;
 mod network;
 mod offers;
+mod pages;
 mod projects;
 mod proposals;
 mod samples;

@@ -5,7 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::header::{ACCEPT, ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, Method, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use cooperage_db::actors::{self, Actor};
 use cooperage_db::{follows, posts};
 use cooperage_federation::inbox::{self, IncomingRequest};
@@ -15,7 +15,6 @@ use cooperage_federation::protocol::collection::{
 };
 use cooperage_federation::protocol::context::{LD_JSON, cooperage_context};
 use cooperage_federation::protocol::note::{Note, served_note};
-use cooperage_federation::sanitize::escape_html;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -49,48 +48,43 @@ async fn local_actor(state: &AppState, username: String) -> Result<Actor, AppErr
 pub async fn actor(
     State(state): State<AppState>,
     Path(username): Path<String>,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let actor = local_actor(&state, username).await?;
     if !wants_activity_json(&headers) {
-        return Ok(profile_page(&state, &actor));
+        let visitor = crate::pages::Visitor::of(&uri, &headers);
+        return Ok(crate::pages::public::profile(&state, visitor, actor).await);
     }
     let context = state.federation.context();
     let document = cooperage_federation::local_actors::document(context, &actor).await?;
     Ok(activity_json(document))
 }
 
-/// `GET /@{username}`: the human profile page (WebFinger's profile-page link).
+/// `GET /@{username}`: the human profile page (WebFinger's profile-page link); the actor
+/// document to ActivityPub clients that ask for it here.
 pub async fn profile(
     State(state): State<AppState>,
     Path(handle): Path<String>,
-) -> Result<Response, AppError> {
-    let username = handle
-        .strip_prefix('@')
-        .ok_or(AppError::NotFound)?
-        .to_owned();
-    let actor = local_actor(&state, username).await?;
-    Ok(profile_page(&state, &actor))
-}
-
-fn profile_page(state: &AppState, actor: &Actor) -> Response {
-    let settings = state.federation.context().settings();
-    let name = escape_html(actor.display_name.as_deref().unwrap_or(&actor.username));
-    let handle = escape_html(&format!("@{}@{}", actor.username, settings.domain));
-    let page = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>{name}</title>\
-         <link rel=\"alternate\" type=\"application/activity+json\" href=\"{id}\">\
-         </head><body><h1>{name}</h1><p>{handle}</p><p>Follow this {kind} from any Fediverse \
-         account by searching for <code>{handle}</code>.</p></body></html>\n",
-        id = escape_html(&actor.ap_id),
-        kind = if actor.actor_type == actors::GROUP {
-            "coop"
-        } else {
-            "member"
-        },
-    );
-    Html(page).into_response()
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Response {
+    let visitor = crate::pages::Visitor::of(&uri, &headers);
+    let Some(username) = handle.strip_prefix('@') else {
+        return crate::pages::not_found(OriginalUri(uri), headers).await;
+    };
+    match local_actor(&state, username.to_owned()).await {
+        Ok(actor) if wants_activity_json(&headers) => {
+            let context = state.federation.context();
+            match cooperage_federation::local_actors::document(context, &actor).await {
+                Ok(document) => activity_json(document),
+                Err(error) => AppError::from(error).into_response(),
+            }
+        }
+        Ok(actor) => crate::pages::public::profile(&state, visitor, actor).await,
+        Err(error) if !crate::pages::wants_html(&headers) => error.into_response(),
+        Err(error) => crate::pages::PageError { visitor, error }.into_response(),
+    }
 }
 
 #[derive(Deserialize)]

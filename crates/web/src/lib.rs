@@ -1,5 +1,5 @@
 //! Cooperage over HTTP: the routes of the API, of ActivityPub, WebFinger and NodeInfo, and of
-//! health checks, with one error type mapped to responses.
+//! health checks, with one error type mapped to responses, and the HTML pages (`pages`).
 
 pub mod accounts;
 mod activitypub;
@@ -10,6 +10,7 @@ mod discovery;
 mod error;
 pub mod health;
 mod offers;
+pub mod pages;
 mod proposals;
 pub mod serve;
 mod skills;
@@ -143,6 +144,9 @@ pub fn router(state: AppState) -> Router {
         .route("/{handle}", get(activitypub::profile))
         .merge(admin::routes())
         .merge(api::routes())
+        .merge(pages::routes())
+        // Unknown paths: an HTML page for browsers, JSON for everyone else.
+        .fallback(pages::not_found)
         // Mastodon's limit too: bigger activities get 413 before any work is done.
         .layer(DefaultBodyLimit::max(cooperage_federation::inbox::MAX_BODY))
         // The client's address (behind a trusted proxy, the forwarded one) in every request's span.

@@ -46,7 +46,8 @@ async fn visible_to(
     })
 }
 
-/// `GET /skills/{id}`: a listing of ours as its Note.
+/// `GET /skills/{id}`: a listing of ours as its Note, or as a page for browsers (who, not
+/// signing their requests, see public listings only).
 pub async fn listing(
     State(state): State<AppState>,
     method: Method,
@@ -55,8 +56,10 @@ pub async fn listing(
 ) -> Result<Response, AppError> {
     let settings = state.federation.context().settings().clone();
     let ap_id = format!("{}{}", settings.base_url(), uri.path());
+    let html = crate::pages::wants_html(&headers);
+    let visitor = crate::pages::Visitor::of(&uri, &headers);
     let visible = visible_to(&state, &method, &uri, &headers).await?;
-    let note = state
+    let found = state
         .db
         .run(move |conn| {
             let Some(listing) = skills::by_ap_id(conn, &ap_id)?.filter(|l| l.local) else {
@@ -66,10 +69,22 @@ pub async fn listing(
             if !visible.contains(&listing.visibility) {
                 return Ok(None);
             }
-            cooperage_federation::skills::note_of(conn, &settings, &listing).map(Some)
+            if html {
+                return Ok(Some(Err(listing)));
+            }
+            cooperage_federation::skills::note_of(conn, &settings, &listing).map(|n| Some(Ok(n)))
         })
         .await?;
-    Ok(activity_json(note.ok_or(AppError::NotFound)?))
+    match found {
+        Some(Ok(note)) => Ok(activity_json(note)),
+        Some(Err(listing)) => Ok(crate::pages::public::listing(&state, visitor, listing).await),
+        None if html => Ok(crate::pages::PageError {
+            visitor,
+            error: AppError::NotFound,
+        }
+        .into_response()),
+        None => Err(AppError::NotFound),
+    }
 }
 
 #[derive(Deserialize)]

@@ -24,10 +24,26 @@ pub async fn login(
     ConnectInfo(crate::ClientAddr(peer)): ConnectInfo<crate::ClientAddr>,
     Json(body): Json<Login>,
 ) -> Result<Response, AppError> {
+    let member = authenticate(&state, peer.ip(), &body.login, &body.password).await?;
+    let secret = accounts::start_session(&state.app, member.id).await?;
+    Ok((
+        [(SET_COOKIE, session_cookie(&state, &secret))],
+        Json(json!({ "member": member_view(&member, None, true) })),
+    )
+        .into_response())
+}
+
+/// Checks a login and password under the login limits: the one way in, for the API and the
+/// login page alike.
+pub(crate) async fn authenticate(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    login: &str,
+    password: &str,
+) -> Result<cooperage_db::members::Member, AppError> {
     let limiter = &state.accounts.limiter;
-    let found = accounts::find_login(&state.app, &body.login).await?;
-    let account = limit_key(found.as_ref(), &body.login);
-    let ip = peer.ip();
+    let found = accounts::find_login(&state.app, login).await?;
+    let account = limit_key(found.as_ref(), login);
     // Counted before the password is checked, so concurrent guesses cannot outrun the limit.
     if let Err(wait) = limiter.begin(&account, ip, std::time::Instant::now()) {
         return Err(AppError::TooManyRequests {
@@ -35,7 +51,7 @@ pub async fn login(
             retry_after_secs: wait.as_secs().max(1),
         });
     }
-    let member = match accounts::verify_login(&state.app, found, &body.password).await {
+    let member = match accounts::verify_login(&state.app, found, password).await {
         Ok(Some(member)) => member,
         Ok(None) => return Err(AppError::Unauthorized("wrong login or password".into())),
         Err(error) => {
@@ -45,12 +61,7 @@ pub async fn login(
         }
     };
     limiter.succeeded(&account, ip);
-    let secret = accounts::start_session(&state.app, member.id).await?;
-    Ok((
-        [(SET_COOKIE, session_cookie(&state, &secret))],
-        Json(json!({ "member": member_view(&member, None, true) })),
-    )
-        .into_response())
+    Ok(member)
 }
 
 /// What login limits count against: the member when the login names one, so that their
@@ -62,7 +73,7 @@ pub(crate) fn limit_key(member: Option<&cooperage_db::members::Member>, login: &
     }
 }
 
-fn session_cookie(state: &AppState, secret: &str) -> String {
+pub(crate) fn session_cookie(state: &AppState, secret: &str) -> String {
     cookie::session_cookie(
         secret,
         state.accounts.secure_cookies,

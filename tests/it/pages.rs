@@ -1,0 +1,439 @@
+//! The web pages: public pages with preview cards at the same URLs as the ActivityPub
+//! documents, translations, the login form and the dashboard, CSRF, error pages. Pages are
+//! read with an HTML parser and checked as a browser and a screen reader would meet them.
+
+use cooperage_domain::member::Role;
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use scraper::{Html, Selector};
+use serde_json::{Value, json};
+
+use crate::support::{DEADLINE, TestInstance, wait_for};
+
+const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+/// A client that shows redirects instead of following them.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn call(
+    instance: &TestInstance,
+    cookie: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = instance
+        .http
+        .request(method, format!("{}{path}", instance.base))
+        .header("cookie", cookie);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// GET a page as a browser (with extra headers); status, headers and the parsed document.
+async fn page(
+    instance: &TestInstance,
+    path: &str,
+    extra: &[(&str, &str)],
+) -> (u16, HeaderMap, Html) {
+    let mut request = client()
+        .get(format!("{}{path}", instance.base))
+        .header("accept", BROWSER);
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.text().await.unwrap();
+    (status, headers, Html::parse_document(&body))
+}
+
+fn select<'a>(html: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
+    html.select(&Selector::parse(css).unwrap()).collect()
+}
+
+fn attr(html: &Html, css: &str, name: &str) -> Option<String> {
+    select(html, css)
+        .first()
+        .and_then(|e| e.value().attr(name))
+        .map(str::to_owned)
+}
+
+fn text(html: &Html, css: &str) -> String {
+    select(html, css)
+        .first()
+        .map(|e| e.text().collect::<String>().trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// What every page must be: `lang` set, one `h1`, landmarks, every form control labelled,
+/// every image with alt text, and the strict Content-Security-Policy.
+fn check_page(path: &str, headers: &HeaderMap, html: &Html, lang: &str) {
+    assert_eq!(
+        attr(html, "html", "lang").as_deref(),
+        Some(lang),
+        "{path}: lang"
+    );
+    assert_eq!(select(html, "h1").len(), 1, "{path}: one h1");
+    assert_eq!(select(html, "main").len(), 1, "{path}: a main landmark");
+    assert!(!select(html, "header nav").is_empty(), "{path}: navigation");
+    for control in select(html, "input:not([type=hidden]), select, textarea") {
+        let id = control.value().attr("id").unwrap_or_default();
+        let labelled = control.value().attr("aria-label").is_some()
+            || (!id.is_empty() && !select(html, &format!("label[for=\"{id}\"]")).is_empty());
+        assert!(labelled, "{path}: control {id:?} has no label");
+    }
+    for image in select(html, "img") {
+        assert!(
+            image.value().attr("alt").is_some(),
+            "{path}: image without alt"
+        );
+    }
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.starts_with("default-src 'self'"), "{path}: {csp}");
+    assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
+
+/// The preview card and the alternate link of a public page.
+fn check_card(path: &str, html: &Html, ap_id: &str, title: &str) {
+    let alternate = attr(
+        html,
+        "link[rel=alternate][type=\"application/activity+json\"]",
+        "href",
+    );
+    assert_eq!(alternate.as_deref(), Some(ap_id), "{path}: alternate link");
+    let og_title = attr(html, "meta[property=\"og:title\"]", "content").unwrap_or_default();
+    assert!(og_title.contains(title), "{path}: og:title {og_title:?}");
+    assert!(
+        attr(html, "meta[property=\"og:url\"]", "content").is_some(),
+        "{path}: og:url"
+    );
+    assert!(
+        attr(html, "meta[property=\"og:type\"]", "content").is_some(),
+        "{path}: og:type"
+    );
+}
+
+/// The ActivityPub document at `url`.
+async fn activity_json(url: &str) -> (u16, Value) {
+    let response = client()
+        .get(url)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+const HOSTILE: &str = "<script>alert(1)</script>Ada \"&\" <b>";
+
+/// A coop with Ada (hostile display name), a public and a network listing of hers, and a
+/// public offer; returns Ada's cookie and the ids.
+async fn seeded(coop: &TestInstance) -> (String, String, String, String) {
+    coop.create_account("ada", Role::Member, true).await;
+    let cookie = coop.login_cookie("ada").await;
+    let (status, body) = call(
+        coop,
+        &cookie,
+        Method::PATCH,
+        "/api/v1/me",
+        Some(json!({ "display_name": HOSTILE, "bio": "Buchhaltung & <i>Rust</i>" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let mut listings = Vec::new();
+    for (skill, visibility) in [("Rust", "public"), ("Geheim", "network")] {
+        let body = json!({ "skill": skill, "level": "expert", "hours_per_week": 12,
+            "description": "Datenbanken <img src=x onerror=alert(2)>", "visibility": visibility });
+        let (status, body) = call(coop, &cookie, Method::POST, "/api/v1/skills", Some(body)).await;
+        assert_eq!(status, 201, "{body}");
+        listings.push(body["ap_id"].as_str().unwrap().to_owned());
+    }
+    let (status, project) = call(
+        coop,
+        &cookie,
+        Method::POST,
+        "/api/v1/projects",
+        Some(json!({ "name": "Kassenbuch", "currency": "EUR", "budget": "20000" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{project}");
+    let (status, offer) = call(
+        coop,
+        &cookie,
+        Method::POST,
+        &format!("/api/v1/projects/{}/offers", project["id"]),
+        Some(
+            json!({ "title": "Gestaltung <u>jetzt</u>", "skills": ["Design"], "estimated_hours": 20,
+            "compensation": "to_be_discussed", "audience": "public" }),
+        ),
+    )
+    .await;
+    assert_eq!(status, 201, "{offer}");
+    (
+        cookie,
+        listings[0].clone(),
+        listings[1].clone(),
+        offer["ap_id"].as_str().unwrap().to_owned(),
+    )
+}
+
+backend_tests! {
+    async fn public_pages_have_preview_cards_and_the_same_urls_serve_activitypub(db) {
+        let coop = TestInstance::start(&db).await;
+        let (_, listing, network_listing, offer) = seeded(&coop).await;
+        let ada = format!("http://{}/actors/ada", coop.domain);
+
+        // The coop: its public listing and public offer, not the network one.
+        let (status, headers, html) = page(&coop, "/@coop", &[]).await;
+        assert_eq!(status, 200);
+        check_page("/@coop", &headers, &html, "en");
+        check_card("/@coop", &html, &coop.coop_id(), "Coop coop");
+        let links: Vec<String> = select(&html, "main a").iter()
+            .filter_map(|a| a.value().attr("href").map(str::to_owned)).collect();
+        assert!(links.contains(&listing), "{links:?}");
+        assert!(links.contains(&offer), "{links:?}");
+        assert!(!links.contains(&network_listing), "a network listing is not public: {links:?}");
+        assert_eq!(text(&html, "main li a[href*=\"/offers/\"]"), "Gestaltung <u>jetzt</u>");
+        // The actor URL opened in a browser is the same page.
+        let (status, _, html) = page(&coop, "/actors/coop", &[]).await;
+        assert_eq!(status, 200);
+        check_card("/actors/coop", &html, &coop.coop_id(), "Coop coop");
+
+        // A member: the hostile name is text, not markup.
+        let response = client().get(format!("{}/@ada", coop.base)).header("accept", BROWSER)
+            .send().await.unwrap();
+        let raw = response.text().await.unwrap();
+        assert!(!raw.contains("<script>alert"), "display name unescaped");
+        assert!(!raw.contains("<i>Rust"), "bio unescaped");
+        let (status, headers, html) = page(&coop, "/@ada", &[]).await;
+        assert_eq!(status, 200);
+        check_page("/@ada", &headers, &html, "en");
+        check_card("/@ada", &html, &ada, HOSTILE);
+        assert_eq!(text(&html, "h1"), HOSTILE.trim());
+        assert!(select(&html, "script").is_empty());
+        assert!(select(&html, "main b, main i").is_empty());
+
+        // The listing and the offer at their ids.
+        for (url, title) in [(&listing, "Rust"), (&offer, "Gestaltung <u>jetzt</u>")] {
+            let path = url.strip_prefix(&format!("http://{}", coop.domain)).unwrap();
+            let (status, headers, html) = page(&coop, path, &[]).await;
+            assert_eq!(status, 200, "{path}");
+            check_page(path, &headers, &html, "en");
+            check_card(path, &html, url, title);
+            assert_eq!(text(&html, "h1"), title);
+            assert!(select(&html, "main img, script").is_empty(), "{path}: markup from a member");
+            // The same URL, asked for ActivityPub, serves the document.
+            let (status, document) = activity_json(url).await;
+            assert_eq!((status, document["id"].as_str()), (200, Some(url.as_str())), "{document}");
+        }
+        let (status, document) = activity_json(&coop.coop_id()).await;
+        assert_eq!((status, document["type"].as_str()), (200, Some("Group")));
+        let (status, document) = activity_json(&format!("{}/@ada", coop.base)).await;
+        assert_eq!((status, document["id"].as_str()), (200, Some(ada.as_str())));
+
+        // A network listing is not found for a browser (which signs nothing): an HTML page.
+        let path = network_listing.strip_prefix(&format!("http://{}", coop.domain)).unwrap();
+        let (status, headers, html) = page(&coop, path, &[]).await;
+        assert_eq!(status, 404);
+        check_page(path, &headers, &html, "en");
+        assert_eq!(text(&html, "h1"), "Page not found");
+        coop.stop().await;
+    }
+
+    async fn pages_speak_german_when_asked(db) {
+        let coop = TestInstance::start(&db).await;
+        seeded(&coop).await;
+        let (_, headers, html) = page(&coop, "/@coop", &[("accept-language", "de-DE,de;q=0.9,en;q=0.5")]).await;
+        check_page("/@coop de", &headers, &html, "de");
+        assert_eq!(text(&html, "#listings"), "Fähigkeiten unserer Mitglieder");
+        // The switch sets a cookie that beats the browser's language.
+        let (_, headers, html) = page(&coop, "/login?lang=de", &[("accept-language", "en")]).await;
+        check_page("/login?lang=de", &headers, &html, "de");
+        assert_eq!(text(&html, "h1"), "Anmelden");
+        let set = headers["set-cookie"].to_str().unwrap();
+        assert!(set.starts_with("cooperage_lang=de;"), "{set}");
+        let (_, headers, html) = page(&coop, "/@ada", &[("accept-language", "en"), ("cookie", "cooperage_lang=de")]).await;
+        check_page("/@ada de", &headers, &html, "de");
+        assert_eq!(text(&html, "#listings"), "Angebotene Fähigkeiten");
+        // And back.
+        let (_, _, html) = page(&coop, "/@ada?lang=en", &[("cookie", "cooperage_lang=de")]).await;
+        assert_eq!(attr(&html, "html", "lang").as_deref(), Some("en"));
+        coop.stop().await;
+    }
+
+    async fn a_member_logs_in_on_the_login_page_and_sees_the_dashboard(db) {
+        let coop = TestInstance::start(&db).await;
+        seeded(&coop).await;
+        // Not logged in: to the login page.
+        let (status, headers, _) = page(&coop, "/", &[]).await;
+        assert_eq!((status, headers["location"].to_str().unwrap()), (303, "/login"));
+        let (status, headers, html) = page(&coop, "/login", &[]).await;
+        assert_eq!(status, 200);
+        check_page("/login", &headers, &html, "en");
+        assert_eq!(select(&html, "form[method=post][action=\"/login\"] input").len(), 2);
+
+        let login = |password: &'static str, site: &'static str| {
+            let url = format!("{}/login", coop.base);
+            async move {
+                client().post(url)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .header("sec-fetch-site", site)
+                    .body(format!("login=ada&password={}", password.replace(' ', "+")))
+                    .send().await.unwrap()
+            }
+        };
+        let wrong = login("wrong", "same-origin").await;
+        assert_eq!(wrong.status(), 401);
+        let html = Html::parse_document(&wrong.text().await.unwrap());
+        assert_eq!(text(&html, "[role=alert]"), "Wrong login or password.");
+        assert_eq!(attr(&html, "#login", "value").as_deref(), Some("ada"));
+
+        let right = login(TestInstance::PASSWORD, "same-origin").await;
+        assert_eq!(right.status(), 303);
+        assert_eq!(right.headers()["location"], "/");
+        let cookie = right.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        assert!(cookie.starts_with("cooperage_session="), "{cookie}");
+        let (status, headers, html) = page(&coop, "/", &[("cookie", &cookie)]).await;
+        assert_eq!(status, 200);
+        check_page("/", &headers, &html, "en");
+        assert_eq!(text(&html, "h1"), format!("Welcome, {}", HOSTILE.trim()));
+        let mut mine: Vec<String> = select(&html, "#mine ~ ul li a").iter().map(|a| a.text().collect()).collect();
+        mine.sort();
+        assert_eq!(mine, ["Geheim", "Rust"]);
+        // The same session works for the API: one login for both.
+        let (status, me) = call(&coop, &cookie, Method::GET, "/api/v1/me", None).await;
+        assert_eq!((status, me["username"].as_str()), (200, Some("ada")), "{me}");
+
+        // A stale cookie gets the form, not a redirect back to the dashboard (a loop).
+        let (status, _, html) = page(&coop, "/login", &[("cookie", "cooperage_session=coop_ses_stale")]).await;
+        assert_eq!((status, text(&html, "h1")), (200, "Log in".to_owned()));
+
+        // Logging out ends the session.
+        let out = client().post(format!("{}/logout", coop.base)).header("cookie", &cookie)
+            .header("sec-fetch-site", "same-origin").send().await.unwrap();
+        assert_eq!(out.status(), 303);
+        let (status, _, _) = page(&coop, "/", &[("cookie", &cookie)]).await;
+        assert_eq!(status, 303);
+        coop.stop().await;
+    }
+
+    async fn cross_site_form_posts_are_refused_even_with_a_valid_session(db) {
+        let coop = TestInstance::start(&db).await;
+        coop.create_account("ada", Role::Member, false).await;
+        let cookie = coop.login_cookie("ada").await;
+        let post = |path: &str, headers: Vec<(&'static str, &'static str)>| {
+            let mut request = client().post(format!("{}{path}", coop.base))
+                .header("cookie", cookie.as_str()).header("accept", BROWSER)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(format!("login=ada&password={}", TestInstance::PASSWORD.replace(' ', "+")));
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            request.send()
+        };
+        for headers in [
+            vec![("sec-fetch-site", "cross-site")],
+            vec![("sec-fetch-site", "same-site")],
+            vec![("origin", "https://evil.example")],
+        ] {
+            for path in ["/logout", "/login"] {
+                let response = post(path, headers.clone()).await.unwrap();
+                assert_eq!(response.status(), 403, "{path} {headers:?}");
+                let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+                assert!(csp.starts_with("default-src 'self'"));
+                let html = Html::parse_document(&response.text().await.unwrap());
+                assert_eq!(text(&html, "h1"), "Not allowed");
+                assert!(response_has_no_session(&html));
+            }
+        }
+        // The session survived the refused logout.
+        let (status, _, _) = page(&coop, "/", &[("cookie", &cookie)]).await;
+        assert_eq!(status, 200);
+        coop.stop().await;
+    }
+
+    async fn browsers_get_html_error_pages_and_the_api_keeps_json(db) {
+        let coop = TestInstance::start(&db).await;
+        let (status, headers, html) = page(&coop, "/no/such/page", &[]).await;
+        assert_eq!(status, 404);
+        check_page("/no/such/page", &headers, &html, "en");
+        assert!(select(&html, "main a[href=\"/\"]").len() == 1, "says where to go");
+        let (status, _, html) = page(&coop, "/@nobody", &[("accept-language", "de")]).await;
+        assert_eq!((status, text(&html, "h1")), (404, "Seite nicht gefunden".to_owned()));
+        for (path, accept) in [("/api/v1/nothing", BROWSER), ("/no/such/page", "application/json")] {
+            let response = client().get(format!("{}{path}", coop.base)).header("accept", accept)
+                .send().await.unwrap();
+            assert_eq!(response.status(), 404);
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"], "not_found", "{path}");
+        }
+        let css = client().get(format!("{}/static/style.css", coop.base)).send().await.unwrap();
+        assert_eq!(css.status(), 200);
+        assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
+        assert!(css.text().await.unwrap().contains("main"));
+        coop.stop().await;
+    }
+
+    async fn the_dashboard_lists_network_offers_that_match_my_skills(db) {
+        let a = TestInstance::start_named(&db, "nord").await;
+        // Kept for the whole test: a dropped TestDb drops its database.
+        let db_b = db.sibling();
+        let b = TestInstance::start_named(&db_b, "sued").await;
+        a.create_account("ana", Role::Member, false).await;
+        b.create_account("bea", Role::Member, false).await;
+        let (ana, bea) = (a.login_cookie("ana").await, b.login_cookie("bea").await);
+        for (x, y) in [(&a, &b), (&b, &a)] {
+            cooperage_app::federation::follow(x.app(), &y.coop_handle()).await.expect("follow");
+        }
+        for (from, to) in [(&a, &b), (&b, &a)] {
+            wait_for("the network", DEADLINE, || async {
+                let network = cooperage_app::federation::network(from.app()).await.unwrap();
+                network.iter().any(|c| c.ap_id == to.coop_id()).then_some(())
+            }).await;
+        }
+        let body = json!({ "skill": "Rust", "level": "expert", "hours_per_week": 20, "visibility": "network" });
+        let (status, body) = call(&a, &ana, Method::POST, "/api/v1/skills", Some(body)).await;
+        assert_eq!(status, 201, "{body}");
+        let (_, project) = call(&b, &bea, Method::POST, "/api/v1/projects",
+            Some(json!({ "name": "Kassenbuch", "currency": "EUR", "budget": "20000" }))).await;
+        for (title, skill) in [("Rust-Entwicklung", "Rust"), ("Töpfern", "Keramik")] {
+            let (status, offer) = call(&b, &bea, Method::POST,
+                &format!("/api/v1/projects/{}/offers", project["id"]),
+                Some(json!({ "title": title, "skills": [skill], "estimated_hours": 20,
+                    "compensation": "to_be_discussed", "audience": "network" }))).await;
+            assert_eq!(status, 201, "{offer}");
+        }
+        let matches = wait_for("the matching offer on ana's dashboard", DEADLINE, || async {
+            let (_, _, html) = page(&a, "/", &[("cookie", &ana)]).await;
+            let found: Vec<String> = select(&html, "#matches ~ ul li a").iter()
+                .map(|e| e.text().collect()).collect();
+            (!found.is_empty()).then_some(found)
+        }).await;
+        assert_eq!(matches, ["Rust-Entwicklung"]);
+        a.stop().await;
+        b.stop().await;
+    }
+}
+
+/// An error page offers no way to act as the member (no logout button: not logged in here).
+fn response_has_no_session(html: &Html) -> bool {
+    select(html, "form[action=\"/logout\"]").is_empty()
+}
