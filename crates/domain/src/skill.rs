@@ -211,23 +211,6 @@ pub fn check_hours(hours: u32) -> Result<(), &'static str> {
     }
 }
 
-/// Which peers that saw a listing before a change of visibility must now forget it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Narrowing {
-    /// Followers outside the network (Mastodon users) lose it.
-    pub public_audience: bool,
-    /// The network's coops lose it.
-    pub network: bool,
-}
-
-/// What a change from `before` to `after` takes away from whom.
-pub fn narrowing(before: Visibility, after: Visibility) -> Narrowing {
-    Narrowing {
-        public_audience: before == Visibility::Public && after != Visibility::Public,
-        network: before >= Visibility::Network && after == Visibility::Coop,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,38 +264,5 @@ mod tests {
         assert!(check_window(feb, jan).is_err());
         assert!(check_window(None, jan).is_ok());
         assert!(check_hours(0).is_err() && check_hours(81).is_err() && check_hours(40).is_ok());
-    }
-
-    #[test]
-    fn narrowing_says_who_forgets() {
-        use Visibility::*;
-        assert_eq!(
-            narrowing(Public, Network),
-            Narrowing {
-                public_audience: true,
-                network: false
-            }
-        );
-        assert_eq!(
-            narrowing(Public, Coop),
-            Narrowing {
-                public_audience: true,
-                network: true
-            }
-        );
-        assert_eq!(
-            narrowing(Network, Coop),
-            Narrowing {
-                public_audience: false,
-                network: true
-            }
-        );
-        assert_eq!(
-            narrowing(Coop, Public),
-            Narrowing {
-                public_audience: false,
-                network: false
-            }
-        );
     }
 }

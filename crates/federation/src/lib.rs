@@ -3,6 +3,7 @@
 //! Wire types live in `protocol`, trait impls on database rows in `objects`; the inbox verifies
 //! and applies incoming activities, `delivery` sends outgoing ones from the persistent queue.
 
+pub mod audience;
 mod context;
 pub mod delivery;
 mod error;

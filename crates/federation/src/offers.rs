@@ -9,11 +9,12 @@ use cooperage_domain::offer::{self as rules, ApplicationStatus, Compensation, St
 use cooperage_domain::project::{Currency, parse_amount};
 use cooperage_domain::skill::{self as skill_rules, Day, Visibility};
 
+pub use crate::audience::Change;
+use crate::audience::{Audience, in_network, network, parse_time};
 use crate::outbox::Outgoing;
 use crate::protocol::offer::{self as wire, ApplicationOffer, OfferNote};
 use crate::protocol::to_json;
 use crate::settings::host_of;
-use crate::skills::{in_network, network};
 use crate::{Error, Settings};
 
 /// Today, as the deadline is compared (UTC).
@@ -36,23 +37,6 @@ pub fn status_now(offer: &Offer) -> Status {
     rules::status_on(offer.status, deadline, today())
 }
 
-/// What happened to an offer, for [`queue_change`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    /// Published now.
-    Created,
-    /// Changed or closed; its audience was `before`.
-    Updated { before: Visibility },
-    /// Removed; its audience was `before`.
-    Deleted { before: Visibility },
-}
-
-fn dedup(mut inboxes: Vec<String>) -> Vec<String> {
-    inboxes.sort();
-    inboxes.dedup();
-    inboxes
-}
-
 /// Queues what a change of a local offer means for each audience, inside the caller's
 /// transaction: `Create`/`Update` for those who may see it, `Delete` for those who saw it and
 /// no longer may (public → network takes it from the coop's other followers).
@@ -64,39 +48,10 @@ pub fn queue_change(
 ) -> Result<(), DbError> {
     let (coop, network) = network(conn, settings)?;
     let network_ids: Vec<String> = network.iter().map(|c| c.ap_id.clone()).collect();
-    let network_inboxes: Vec<String> = network
-        .iter()
-        .map(|c| c.delivery_inbox().to_owned())
-        .collect();
-    let follower_inboxes = follows::follower_inboxes(conn, coop.id)?;
-    let inboxes_for = |audience: Visibility| -> Vec<String> {
-        match audience {
-            Visibility::Public => dedup(
-                follower_inboxes
-                    .iter()
-                    .chain(&network_inboxes)
-                    .cloned()
-                    .collect(),
-            ),
-            Visibility::Network => dedup(network_inboxes.clone()),
-            Visibility::Coop => Vec::new(),
-        }
-    };
-    let (before, now) = match change {
-        Change::Created => (Visibility::Coop, Some(offer.audience)),
-        Change::Updated { before } => (before, Some(offer.audience)),
-        Change::Deleted { before } => (before, None),
-    };
-    let gone: Vec<String> = match now {
-        None => inboxes_for(before),
-        Some(now) => {
-            let keep = inboxes_for(now);
-            inboxes_for(before)
-                .into_iter()
-                .filter(|i| !keep.contains(i))
-                .collect()
-        }
-    };
+    // Offers come from the coop actor: its followers are the public audience.
+    let audience = Audience::load(conn, coop.id, &network)?;
+    let (before, now) = change.span(offer.audience);
+    let gone = audience.gone(before, now);
     if !gone.is_empty() {
         let id = settings.new_activity_id();
         let delete = wire::delete_offer(settings, &id, &offer.ap_id, &coop);
@@ -137,7 +92,7 @@ pub fn queue_change(
         kind,
         actor_id: coop.id,
         public: now == Visibility::Public,
-        inboxes: inboxes_for(now),
+        inboxes: audience.inboxes_for(now),
     }
     .enqueue(conn)
 }
@@ -265,12 +220,6 @@ pub fn read_note(note: &OfferNote, coop: &Actor) -> Result<OfferForm, Error> {
         published,
         updated: note.updated.as_deref().and_then(parse_time),
     })
-}
-
-fn parse_time(text: &str) -> Option<chrono::NaiveDateTime> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.naive_utc())
 }
 
 /// Stores a received offer if we may keep it: from a coop in our network, or (public) from a

@@ -43,10 +43,7 @@ impl Default for ProposalSettings {
     }
 }
 
-/// Our coop and the coops in its network.
-fn network(conn: &mut AnyConnection, settings: &Settings) -> Result<(Actor, Vec<Actor>), DbError> {
-    crate::skills::network(conn, settings)
-}
+use crate::audience::network;
 
 fn to_ballot(vote: &Vote) -> Ballot {
     Ballot {
@@ -295,8 +292,7 @@ pub struct ReceivedQuestion {
 }
 
 fn parse_time(text: Option<&str>) -> Option<chrono::NaiveDateTime> {
-    text.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.naive_utc())
+    text.and_then(crate::audience::parse_time)
 }
 
 /// Reads a coop's Question: on the coop's host, attributed to it, with options we accept.
@@ -381,7 +377,7 @@ pub fn store_question(
     signer: &Actor,
     received: &ReceivedQuestion,
 ) -> Result<bool, DbError> {
-    if !crate::skills::in_network(conn, settings, signer.id)? {
+    if !crate::audience::in_network(conn, settings, signer.id)? {
         return Ok(false);
     }
     let form = &received.form;

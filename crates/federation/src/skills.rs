@@ -8,6 +8,7 @@ use cooperage_db::{AnyConnection, DbError, follows};
 use cooperage_domain::skill::{self as rules, Day, Level, Visibility, WorkMode};
 use serde_json::Value;
 
+use crate::audience::{Audience, parse_time};
 use crate::outbox::Outgoing;
 use crate::protocol::note::Tag;
 use crate::protocol::skill::{self, ListingNote};
@@ -15,43 +16,7 @@ use crate::protocol::to_json;
 use crate::settings::host_of;
 use crate::{Data, Error, Settings};
 
-/// Our coop and the coops in its network (following each other).
-pub fn network(
-    conn: &mut AnyConnection,
-    settings: &Settings,
-) -> Result<(Actor, Vec<Actor>), DbError> {
-    let coop = actors::local_by_username(conn, &settings.coop_handle)?
-        .ok_or(DbError::Query(cooperage_db::QueryError::NotFound))?;
-    let network = follows::mutual(conn, coop.id)?;
-    Ok((coop, network))
-}
-
-/// Whether `coop` (a remote actor) and ours follow each other.
-pub fn in_network(
-    conn: &mut AnyConnection,
-    settings: &Settings,
-    coop: i64,
-) -> Result<bool, DbError> {
-    let (_, network) = network(conn, settings)?;
-    Ok(network.iter().any(|c| c.id == coop))
-}
-
-/// What happened to a listing, for [`queue_change`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
-    /// Published now.
-    Created,
-    /// Changed; it was visible as `before`.
-    Updated { before: Visibility },
-    /// Removed (or its member left); it was visible as `before`.
-    Deleted { before: Visibility },
-}
-
-fn dedup(mut inboxes: Vec<String>) -> Vec<String> {
-    inboxes.sort();
-    inboxes.dedup();
-    inboxes
-}
+pub use crate::audience::{Change, in_network, network};
 
 /// Queues what a change of a local listing means for each audience, inside the caller's
 /// transaction: `Create`/`Update` for those who may see it, `Delete` for those who saw it
@@ -65,48 +30,10 @@ pub fn queue_change(
     let member = actors::by_id(conn, listing.actor_id)?;
     let (coop, network) = network(conn, settings)?;
     let network_ids: Vec<String> = network.iter().map(|c| c.ap_id.clone()).collect();
-    let network_inboxes: Vec<String> = network
-        .iter()
-        .map(|c| c.delivery_inbox().to_owned())
-        .collect();
-    let follower_inboxes = follows::follower_inboxes(conn, member.id)?;
-    let inboxes_for = |visibility: Visibility| -> Vec<String> {
-        match visibility {
-            Visibility::Public => dedup(
-                follower_inboxes
-                    .iter()
-                    .chain(&network_inboxes)
-                    .cloned()
-                    .collect(),
-            ),
-            Visibility::Network => dedup(network_inboxes.clone()),
-            Visibility::Coop => Vec::new(),
-        }
-    };
-    let (before, now) = match change {
-        Change::Created => (Visibility::Coop, Some(listing.visibility)),
-        Change::Updated { before } => (before, Some(listing.visibility)),
-        Change::Deleted { before } => (before, None),
-    };
+    let audience = Audience::load(conn, member.id, &network)?;
+    let (before, now) = change.span(listing.visibility);
     // Who loses sight of it: everyone who saw it and may not now.
-    let gone: Vec<String> = match now {
-        None => inboxes_for(before),
-        Some(now) => {
-            let narrowing = rules::narrowing(before, now);
-            let mut gone = Vec::new();
-            if narrowing.network {
-                gone.extend(network_inboxes.iter().cloned());
-            }
-            if narrowing.public_audience {
-                gone.extend(follower_inboxes.iter().cloned());
-            }
-            let keep = inboxes_for(now);
-            dedup(gone)
-                .into_iter()
-                .filter(|i| !keep.contains(i))
-                .collect()
-        }
-    };
+    let gone = audience.gone(before, now);
     if !gone.is_empty() {
         let id = settings.new_activity_id();
         let delete = skill::delete_listing(
@@ -154,7 +81,7 @@ pub fn queue_change(
         kind,
         actor_id: member.id,
         public: now == Visibility::Public,
-        inboxes: inboxes_for(now),
+        inboxes: audience.inboxes_for(now),
     }
     .enqueue(conn)?;
     if now == Visibility::Public && before != Visibility::Public {
@@ -308,12 +235,6 @@ pub fn read_note(note: &ListingNote, author: &Actor) -> Result<Received, Error> 
 /// The text the directory searches: label, tags and description, folded.
 pub fn search_text(label: &str, tags: &[String], description: &str) -> String {
     rules::fold(&format!("{label} {} {description}", tags.join(" ")))
-}
-
-fn parse_time(text: &str) -> Option<chrono::NaiveDateTime> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.naive_utc())
 }
 
 /// Stores a received listing if we may keep it: `network` listings only from a coop in our
