@@ -3,32 +3,13 @@
 //! home, and learn the answer; applying twice is one application; a withdrawal reaches the
 //! offering coop; closing and removing follow the offer everywhere.
 
-use cooperage_app::federation as operations;
 use cooperage_db::offers::{Application, Offer};
 use cooperage_domain::member::Role;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::{DEADLINE, MastodonPeer, TestInstance, wait_for};
-
-async fn call(
-    instance: &TestInstance,
-    cookie: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = instance
-        .http
-        .request(method, format!("{}{path}", instance.base))
-        .header("cookie", cookie);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use crate::support::{call, link};
 
 async fn stored(instance: &TestInstance, ap_id: &str) -> Option<Offer> {
     let ap_id = ap_id.to_owned();
@@ -72,34 +53,6 @@ async fn queued(instance: &TestInstance, kind: &'static str) -> i64 {
                 .get_result(conn)?)
         })
         .await
-}
-
-/// Coops that follow each other, waiting until each sees its network.
-async fn link(pairs: &[(&TestInstance, &TestInstance)]) {
-    for (x, y) in pairs {
-        operations::follow(x.app(), &y.coop_handle())
-            .await
-            .expect("follow");
-        operations::follow(y.app(), &x.coop_handle())
-            .await
-            .expect("follow back");
-    }
-    for (x, y) in pairs {
-        for (from, to) in [(x, y), (y, x)] {
-            wait_for(
-                &format!("{} in {}'s network", to.domain, from.domain),
-                DEADLINE,
-                || async {
-                    let network = operations::network(from.app()).await.unwrap();
-                    network
-                        .iter()
-                        .any(|c| c.ap_id == to.coop_id())
-                        .then_some(())
-                },
-            )
-            .await;
-        }
-    }
 }
 
 async fn listing(instance: &TestInstance, cookie: &str, skill: &str, visibility: &str) {

@@ -8,6 +8,7 @@ use reqwest::header::HeaderMap;
 use scraper::{Html, Selector};
 use serde_json::{Value, json};
 
+use crate::support::call;
 use crate::support::{DEADLINE, TestInstance, wait_for};
 
 const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
@@ -18,25 +19,6 @@ fn client() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-}
-
-async fn call(
-    instance: &TestInstance,
-    cookie: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = instance
-        .http
-        .request(method, format!("{}{path}", instance.base))
-        .header("cookie", cookie);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 /// GET a page as a browser (with extra headers); status, headers and the parsed document.

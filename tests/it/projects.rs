@@ -10,25 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::TestInstance;
-
-async fn call(
-    instance: &TestInstance,
-    cookie: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = instance
-        .http
-        .request(method, format!("{}{path}", instance.base))
-        .header("cookie", cookie);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use crate::support::call;
 
 /// Calls and expects `want`; returns the body.
 async fn expect(

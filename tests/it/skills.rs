@@ -8,25 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::{DEADLINE, MastodonPeer, TestInstance, wait_for};
-
-async fn call(
-    instance: &TestInstance,
-    cookie: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = instance
-        .http
-        .request(method, format!("{}{path}", instance.base))
-        .header("cookie", cookie);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
+use crate::support::{call, link};
 
 /// Publishes a listing as the member of `cookie`; returns its row id and ActivityPub id.
 async fn publish(
@@ -97,34 +79,6 @@ async fn inboxes_sent(instance: &TestInstance, object: &str) -> Vec<String> {
             Ok(rows.into_iter().map(|r| r.inbox).collect())
         })
         .await
-}
-
-/// Coops that follow each other: `pairs` both ways, waiting until each sees its network.
-async fn link(pairs: &[(&TestInstance, &TestInstance)]) {
-    for (x, y) in pairs {
-        operations::follow(x.app(), &y.coop_handle())
-            .await
-            .expect("follow");
-        operations::follow(y.app(), &x.coop_handle())
-            .await
-            .expect("follow back");
-    }
-    for (x, y) in pairs {
-        for (from, to) in [(x, y), (y, x)] {
-            wait_for(
-                &format!("{} in {}'s network", to.domain, from.domain),
-                DEADLINE,
-                || async {
-                    let network = operations::network(from.app()).await.unwrap();
-                    network
-                        .iter()
-                        .any(|c| c.ap_id == to.coop_id())
-                        .then_some(())
-                },
-            )
-            .await;
-        }
-    }
 }
 
 /// A Mastodon-shaped follower of `actor` (a member's or the coop's actor id).

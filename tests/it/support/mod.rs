@@ -10,6 +10,10 @@ pub mod mastodon;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use cooperage_app::federation as operations;
+use reqwest::Method;
+use serde_json::Value;
+
 pub use db::TestDb;
 pub use instance::TestInstance;
 pub use mastodon::MastodonPeer;
@@ -66,5 +70,53 @@ where
         );
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// A request to `instance`'s API as the member with session `cookie`; status and JSON body.
+pub async fn call(
+    instance: &TestInstance,
+    cookie: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request = instance
+        .http
+        .request(method, format!("{}{path}", instance.base))
+        .header("cookie", cookie);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Coops that follow each other: `pairs` both ways, waiting until each sees its network.
+pub async fn link(pairs: &[(&TestInstance, &TestInstance)]) {
+    for (x, y) in pairs {
+        operations::follow(x.app(), &y.coop_handle())
+            .await
+            .expect("follow");
+        operations::follow(y.app(), &x.coop_handle())
+            .await
+            .expect("follow back");
+    }
+    for (x, y) in pairs {
+        for (from, to) in [(x, y), (y, x)] {
+            wait_for(
+                &format!("{} in {}'s network", to.domain, from.domain),
+                DEADLINE,
+                || async {
+                    let network = operations::network(from.app()).await.unwrap();
+                    network
+                        .iter()
+                        .any(|c| c.ap_id == to.coop_id())
+                        .then_some(())
+                },
+            )
+            .await;
+        }
     }
 }
