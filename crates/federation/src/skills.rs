@@ -139,8 +139,24 @@ pub fn queue_listings_for(
 ) -> Result<usize, DbError> {
     let listings =
         skills::local_visible(conn, &[Visibility::Network, Visibility::Public], 0, 10_000)?;
+    // This runs inside the inbox's batch: the network is read once, not once per listing.
+    let (coop, network) = network(conn, settings)?;
+    let network_ids: Vec<String> = network.iter().map(|c| c.ap_id.clone()).collect();
+    let mut members = std::collections::HashMap::new();
     for listing in &listings {
-        let note = note_of(conn, settings, listing)?;
+        let member = match members.get(&listing.actor_id) {
+            Some(member) => member,
+            None => members
+                .entry(listing.actor_id)
+                .or_insert(actors::by_id(conn, listing.actor_id)?),
+        };
+        let note = skill::listing_to_note(
+            settings,
+            listing,
+            member,
+            &coop,
+            skill::audience(member, listing.visibility, &network_ids),
+        );
         let activity = skill::create_listing(&settings.new_activity_id(), note);
         Outgoing {
             json: to_json(&activity),
