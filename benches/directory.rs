@@ -5,7 +5,8 @@
 //!
 //! Run: `COOPERAGE_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test cargo bench --bench directory`
 //! Optional: `BENCH_LISTINGS` (default 100000), `BENCH_QUERIES` (per kind, default 300),
-//! `BENCH_BACKENDS=sqlite` (SQLite only).
+//! `BENCH_BACKENDS=sqlite` (SQLite only), `BENCH_SAVE_SQLITE=path` (keep a copy of the seeded
+//! SQLite directory there, for `sqlite3` and `EXPLAIN QUERY PLAN`).
 
 #[path = "../tests/it/support/mod.rs"]
 #[macro_use]
@@ -355,6 +356,13 @@ async fn run(backend: &str, db: TestDb, count: usize, queries: usize) {
             .await;
     }
     println!("\n{backend}: seeded {count} listings in {seeded:.1?}");
+    if let (Ok(path), "SQLite") = (std::env::var("BENCH_SAVE_SQLITE"), backend) {
+        // A copy of the seeded directory, to look at query plans with the sqlite3 shell.
+        let copy = format!("VACUUM INTO '{}'", path.replace('\'', "''"));
+        coop.query(move |conn| Ok(diesel::sql_query(&copy).execute(conn)?))
+            .await;
+        println!("  saved a copy to {path}");
+    }
     println!(
         "  {:<13} {:>8} {:>8} {:>8} {:>8} {:>11}",
         "kind", "p50 ms", "p95 ms", "p99 ms", "max ms", "mean total"

@@ -389,6 +389,66 @@ backend_tests! {
         coop.stop().await;
     }
 
+    async fn broad_searches_rank_the_newest_matches(db) {
+        // More matches than a search ranks in full (on SQLite): "Skill i" listings whose
+        // description says "Kochen", one a minute, every tenth with 40 hours; among them
+        // "Kochkurs" listings, whose label the word starts.
+        let sqlite = matches!(db, crate::support::TestDb::Sqlite { .. });
+        let coop = TestInstance::start(&db).await;
+        let n = network(&coop).await;
+        let broad = cooperage_db::directory::BROAD_MATCHES;
+        let count = broad + 100;
+        let at = |label: &str, age: i64, hours: i32| {
+            let mut form = listing(n.jo, n.nord, false, label, "Kochen");
+            form.ap_id = format!("http://listings.test/{age}");
+            form.hours_per_week = hours;
+            form.tags = skills::tags_column(&[tag(label).unwrap()]);
+            form.search_text = fold(&format!("{} {} {}", form.label, form.tags, form.description));
+            form.published = cooperage_db::now() - TimeDelta::minutes(age);
+            form
+        };
+        let mut forms: Vec<ListingForm> = (0..count as i64)
+            .map(|i| match i {
+                // Within the newest matches, and one far older than the rest.
+                5 | 1000 | 2090 => at("Kochkurs", i, 10),
+                _ => at(&format!("Skill {i}"), i, if i % 10 == 3 { 40 } else { 10 }),
+            })
+            .collect();
+        forms.push(at("Skill old", 100_000, 10));
+        coop.query(move |conn| {
+            cooperage_db::transaction(conn, |conn| forms.iter().try_for_each(|f| skills::insert(conn, f).map(drop)))
+        })
+        .await;
+        let c = n.cookie.as_str();
+
+        let (status, body) = search(&coop, c, "q=koch&limit=4").await;
+        assert_eq!(status, 200, "{body}");
+        let hits: Vec<&str> = body["hits"].as_array().unwrap().iter().map(|h| h["label"].as_str().unwrap()).collect();
+        if sqlite {
+            // Label hits among the newest matches first, then the newest; the count says "at least".
+            assert_eq!(hits, ["Kochkurs", "Kochkurs", "Skill 0", "Skill 1"], "{body}");
+            assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(broad), Some(false)));
+            assert_eq!(body["next_offset"], 4);
+        } else {
+            // Every match is ranked: all three label hits first, counted exactly.
+            assert_eq!(hits[..3], ["Kochkurs", "Kochkurs", "Kochkurs"], "{body}");
+            assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(count as i64 + 1), Some(true)));
+        }
+
+        // Filters still hold, and a broad search they narrow below the limit counts exactly.
+        let (_, body) = search(&coop, c, "q=koch&min_hours=30&limit=100").await;
+        let hits = body["hits"].as_array().unwrap();
+        assert!(hits.iter().all(|h| h["hours_per_week"] == 40), "{body}");
+        assert_eq!(hits.first().map(|h| &h["label"]), Some(&Value::from("Skill 3")));
+        let forty = (0..count).filter(|i| i % 10 == 3 && ![5, 1000, 2090].contains(i)).count();
+        assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(forty as i64), Some(true)));
+
+        // A narrow search among the same listings is ranked in full.
+        let (_, body) = search(&coop, c, "q=kochen%20old").await;
+        assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(1), Some(true)), "{body}");
+        coop.stop().await;
+    }
+
     async fn bad_input_names_the_field(db) {
         let coop = TestInstance::start(&db).await;
         let n = network(&coop).await;

@@ -21,6 +21,12 @@ pub const MAX_WORDS: usize = 8;
 pub const MAX_LIMIT: i64 = 100;
 /// Searches without words count their matches up to this many.
 pub const COUNT_CAP: i64 = 1_000;
+/// A search whose words or tags match more listings than this (a short prefix like `pro`
+/// matches a third of a large directory) ranks only the newest this many of its matches, by
+/// label hits then newest, without text relevance (SQLite): ranking every match costs time
+/// in proportion to the matches, and the first page of a search this broad is the same.
+/// Its total then reads "at least".
+pub const BROAD_MATCHES: i64 = 2_000;
 
 /// When a listing must be available.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,24 +182,43 @@ pub fn search(conn: &mut AnyConnection, query: &Query) -> Result<Page<Hit>, DbEr
     let limit = query.limit.clamp(1, MAX_LIMIT);
     let offset = query.offset.max(0);
     if Builder::new(backend).plan(query).full_text {
-        ranked(conn, backend, query, limit, offset)
+        let broad = backend == Sql::Sqlite && broad(conn, query)?;
+        ranked(conn, backend, query, limit, offset, broad)
     } else {
         newest(conn, backend, query, limit, offset)
     }
 }
 
-/// With words or tags: the full-text index picks the candidates (a few thousand at most for
-/// a tag, however large the directory), which are filtered, ranked and counted in one query.
+/// Whether the words and tags alone match more than [`BROAD_MATCHES`] listings: one look at
+/// the full-text index, counted no further than that.
+fn broad(conn: &mut AnyConnection, query: &Query) -> Result<bool, DbError> {
+    let mut sql = Builder::new(Sql::Sqlite);
+    let terms = sql.bind(Value::Text(
+        full_text_terms(query, Sql::Sqlite).join(" AND "),
+    ));
+    let text = format!(
+        "SELECT COUNT(*) AS total FROM (SELECT 1 AS one FROM skill_listings_fts \
+         WHERE skill_listings_fts MATCH {terms} LIMIT {}) counted",
+        BROAD_MATCHES + 1
+    );
+    let counted: Vec<CountRow> = sql.load(conn, &text)?;
+    Ok(counted.first().is_some_and(|c| c.total > BROAD_MATCHES))
+}
+
+/// With words or tags: the full-text index picks the candidates, which are filtered, ranked
+/// and counted in one query. A `broad` search takes its candidates from the newest listings
+/// instead (see [`BROAD_MATCHES`]).
 fn ranked(
     conn: &mut AnyConnection,
     backend: Sql,
     query: &Query,
     limit: i64,
     offset: i64,
+    broad: bool,
 ) -> Result<Page<Hit>, DbError> {
     let mut sql = Builder::new(backend);
     let stale = sql.stale(query.stale_before);
-    let plan = sql.plan(query);
+    let plan = sql.plan_with(query, broad);
     // Stale last; then words in the label, text relevance, newest.
     let order = |of: &str| {
         format!("{of}stale, {of}label_hits DESC, {of}rank, {of}published DESC, {of}pid DESC")
@@ -232,7 +257,7 @@ fn ranked(
         None => {
             let mut sql = Builder::new(backend);
             let stale = sql.stale(query.stale_before);
-            let plan = sql.plan(query);
+            let plan = sql.plan_with(query, broad);
             let text = format!(
                 "{} SELECT COUNT(*) AS total FROM matched",
                 matched(&stale, &plan)
@@ -245,7 +270,13 @@ fn ranked(
         .into_iter()
         .map(HitRow::into_hit)
         .collect::<Result<Vec<Hit>, DbError>>()?;
-    Ok(page(items, offset, total, true))
+    // A broad search that filled its candidates has more matches than it looked at.
+    Ok(page(
+        items,
+        offset,
+        total,
+        !(broad && total >= BROAD_MATCHES),
+    ))
 }
 
 /// Without words or tags: newest first, read in the order of the `skill_listings_newest`
@@ -468,6 +499,13 @@ impl Builder {
     /// The filters, relevance and candidates of `query`. Parameters are bound in the order
     /// the fragments must appear in the SQL: label hits, rank, from, filters.
     fn plan(&mut self, query: &Query) -> Plan {
+        self.plan_with(query, false)
+    }
+
+    /// [`Self::plan`]; when `broad`, the candidates are the newest [`BROAD_MATCHES`] listings
+    /// that match (read along the `skill_listings_newest` index, which also holds the
+    /// filters' columns) and the rank is left out. SQLite only.
+    fn plan_with(&mut self, query: &Query, broad: bool) -> Plan {
         let words = query.text.as_deref().map(words).unwrap_or_default();
         // Words found at the start of the label count before any other relevance: search_text
         // begins with the folded label.
@@ -487,35 +525,20 @@ impl Builder {
             format!("({})", parts.join(" + "))
         };
 
-        // The full-text condition: text words as prefixes, and (as a pre-filter the LIKE
-        // conditions below confirm) the wanted tags as whole words.
-        let all_tags: Vec<&String> = query.all_tags.iter().filter(|t| indexable(t)).collect();
-        let any_tags: Vec<&String> = query.any_tags.iter().collect();
-        let any_indexable = !any_tags.is_empty() && any_tags.iter().all(|t| indexable(t));
-        let mut terms = Vec::new();
-        match self.backend {
-            Sql::Sqlite => {
-                terms.extend(words.iter().map(|w| format!("\"{w}\"*")));
-                terms.extend(all_tags.iter().map(|t| format!("\"{t}\"")));
-                if any_indexable {
-                    let any: Vec<String> = any_tags.iter().map(|t| format!("\"{t}\"")).collect();
-                    terms.push(format!("({})", any.join(" OR ")));
-                }
-            }
-            Sql::Postgres => {
-                terms.extend(words.iter().map(|w| format!("{w}:*")));
-                terms.extend(all_tags.iter().map(|t| t.to_string()));
-                if any_indexable {
-                    let any: Vec<&str> = any_tags.iter().map(|t| t.as_str()).collect();
-                    terms.push(format!("({})", any.join(" | ")));
-                }
-            }
-        }
+        let terms = full_text_terms(query, self.backend);
         let mut filters = Vec::new();
         let plain = "skill_listings l".to_owned();
         let (rank, from) =
             match self.backend {
                 _ if terms.is_empty() => ("0".to_owned(), plain),
+                Sql::Sqlite if broad => {
+                    let text = self.bind(Value::Text(terms.join(" AND ")));
+                    filters.push(format!(
+                        "l.id IN (SELECT rowid FROM skill_listings_fts \
+                         WHERE skill_listings_fts MATCH {text})"
+                    ));
+                    ("0".to_owned(), plain)
+                }
                 Sql::Sqlite => {
                     let text = self.bind(Value::Text(terms.join(" AND ")));
                     filters.push(format!("skill_listings_fts MATCH {text}"));
@@ -633,10 +656,21 @@ impl Builder {
         if filters.is_empty() {
             filters.push("1 = 1".to_owned());
         }
+        let mut filters = filters.join(" AND ");
+        let mut from = from;
+        if broad {
+            // The filters move into the candidates' query (bound in the same order: the
+            // candidates come right after label hits and rank in the SQL text).
+            from = format!(
+                "(SELECT l.* FROM skill_listings l INDEXED BY skill_listings_newest \
+                 WHERE {filters} ORDER BY l.published DESC, l.id DESC LIMIT {BROAD_MATCHES}) l"
+            );
+            filters = "1 = 1".to_owned();
+        }
         Plan {
             full_text: !terms.is_empty(),
             from,
-            filters: filters.join(" AND "),
+            filters,
             label_hits,
             rank,
         }
@@ -666,6 +700,30 @@ impl Builder {
             AnyConnection::Postgresql(c) => run!(c, diesel::pg::Pg),
         })
     }
+}
+
+/// The full-text condition's terms (joined with AND): the words as prefixes, and (as a
+/// pre-filter the LIKE conditions confirm) the wanted tags as whole words, in FTS5 or tsquery
+/// syntax. Every term is built here from `[a-z0-9]` words.
+fn full_text_terms(query: &Query, backend: Sql) -> Vec<String> {
+    let (prefix, word, or): (fn(&str) -> String, fn(&str) -> String, &str) = match backend {
+        Sql::Sqlite => (|w| format!("\"{w}\"*"), |t| format!("\"{t}\""), " OR "),
+        Sql::Postgres => (|w| format!("{w}:*"), |t| t.to_owned(), " | "),
+    };
+    let words = query.text.as_deref().map(words).unwrap_or_default();
+    let mut terms: Vec<String> = words.iter().map(|w| prefix(w)).collect();
+    terms.extend(
+        query
+            .all_tags
+            .iter()
+            .filter(|t| indexable(t))
+            .map(|t| word(t)),
+    );
+    if !query.any_tags.is_empty() && query.any_tags.iter().all(|t| indexable(t)) {
+        let any: Vec<String> = query.any_tags.iter().map(|t| word(t)).collect();
+        terms.push(format!("({})", any.join(or)));
+    }
+    terms
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern (with `\` as escape: the default on both).
