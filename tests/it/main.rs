@@ -8,6 +8,7 @@ mod support;
 
 mod accounts;
 mod authz;
+mod browser;
 mod cli;
 mod compose;
 mod config;

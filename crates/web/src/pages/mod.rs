@@ -3,9 +3,14 @@
 //! operations (or, for documents served to anyone, the same lookups) as the API and the
 //! ActivityPub routes; a page only chooses what to show and in which language.
 
+mod directory;
 pub mod i18n;
+mod listings;
+mod member;
+pub mod proposals;
 pub mod public;
 mod session;
+mod signup;
 
 use askama::Template;
 use axum::Router;
@@ -25,9 +30,14 @@ pub use i18n::{Lang, Tr};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/style.css", get(stylesheet))
+        .route("/static/icon.svg", get(icon))
         .route("/", get(session::dashboard))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", axum::routing::post(session::logout))
+        .merge(signup::routes())
+        .merge(directory::routes())
+        .merge(listings::routes())
+        .merge(proposals::routes())
 }
 
 /// The whole policy: our own origin only, no inline script or style, no framing, forms post
@@ -45,6 +55,20 @@ async fn stylesheet() -> Response {
             (CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLESHEET,
+    )
+        .into_response()
+}
+
+const ICON: &str = include_str!("../../static/icon.svg");
+
+/// The site's icon (without one, browsers ask for `/favicon.ico` and log the 404 as an error).
+async fn icon() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "image/svg+xml"),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
     )
         .into_response()
 }
