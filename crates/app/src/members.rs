@@ -151,6 +151,23 @@ pub async fn candidates_ready(app: &App) -> Result<Vec<Member>, Error> {
         .await
 }
 
+/// Active candidates whose trial ends within `within` (or has ended), soonest first: who
+/// the admins should look at next.
+pub async fn trials_ending(app: &App, within: chrono::TimeDelta) -> Result<Vec<Member>, Error> {
+    let until = cooperage_db::now() + within;
+    let mut due: Vec<Member> = list(app)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            m.role == cooperage_domain::member::Role::Candidate
+                && cooperage_domain::member::can_log_in(m.status)
+                && m.eligible_from.is_some_and(|at| at <= until)
+        })
+        .collect();
+    due.sort_by_key(|m| m.eligible_from);
+    Ok(due)
+}
+
 /// What a member changes of their own profile; `None` leaves it as it is.
 #[derive(Debug, Default)]
 pub struct ProfileUpdate {

@@ -373,3 +373,87 @@ async fn the_main_flows_work_without_javascript() {
     browser.close().await;
     coop.stop().await;
 }
+
+/// The dashboard: proposals waiting for my vote (gone once I voted), projects I am in, and
+/// for an admin the candidates whose trial ends soon.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_shows_what_waits_for_me() {
+    let Some(browser) = Browser::open().await else {
+        return;
+    };
+    let db = crate::support::TestDb::sqlite();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut config = TestInstance::config(&db, listener.local_addr().unwrap().port());
+    config.members.trial_days = 10;
+    let coop = TestInstance::start_with(config, listener).await;
+    coop.create_account("ada", Role::Member, true).await;
+    coop.create_account("cleo", Role::Candidate, false).await;
+    let ada = cooperage_app::members::find(coop.app(), "ada")
+        .await
+        .unwrap();
+    cooperage_app::proposals::create(
+        coop.app(),
+        &ada,
+        cooperage_app::proposals::ProposalInput {
+            title: "Four-day week".into(),
+            kind: "consent".into(),
+            scope: "coop".into(),
+            closes_at: (chrono::Utc::now() + chrono::TimeDelta::days(2)).to_rfc3339(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    cooperage_app::projects::create(
+        coop.app(),
+        &ada,
+        cooperage_app::projects::ProjectInput {
+            name: "Kassenbuch".into(),
+            status: "active".into(),
+            currency: "EUR".into(),
+            budget: "1000".into(),
+            hourly_rate: "50".into(),
+            planned_hours: "20".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+
+    browser.login(&coop, "ada", PASSWORD).await;
+    let section = |id: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .text_of(&format!("section:has(#{id})"))
+                .await
+                .unwrap_or_default()
+        }
+    };
+    assert!(section("waiting").await.contains("Four-day week"));
+    assert!(section("projects").await.contains("Kassenbuch · active"));
+    let trials = section("trials").await;
+    assert!(
+        trials.contains("cleo") && trials.contains("trial ends"),
+        "{trials}"
+    );
+    browser.screenshot("dashboard").await;
+    browser.follow("Four-day week").await;
+    browser.choose("agree").await;
+    browser.submit("Vote").await;
+    browser.wait_for_text("You voted: agree.").await;
+    browser.follow("Home").await;
+    browser
+        .wait_for_text("No proposal is waiting for your vote.")
+        .await;
+    browser.check_page().await;
+    // A member who is not an admin sees no trials.
+    browser.submit("Log out").await;
+    browser.wait_for_path("/login").await;
+    browser.login(&coop, "cleo", PASSWORD).await;
+    assert!(section("trials").await.is_empty());
+    // A candidate does not vote: nothing waits for her.
+    assert!(section("waiting").await.contains("No proposal is waiting"));
+    browser.close().await;
+    coop.stop().await;
+}
