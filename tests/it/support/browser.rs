@@ -515,7 +515,7 @@ pub fn accessibility_problem(html: &Html) -> Result<(), String> {
             ));
         }
     }
-    if select("img:not([alt])").first().is_some() {
+    if !select("img:not([alt])").is_empty() {
         return Err("an image without alt text".into());
     }
     Ok(())
