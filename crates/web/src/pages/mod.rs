@@ -3,9 +3,16 @@
 //! operations (or, for documents served to anyone, the same lookups) as the API and the
 //! ActivityPub routes; a page only chooses what to show and in which language.
 
+pub mod format;
 pub mod i18n;
 pub mod public;
 mod session;
+// part B: projects, ledger, cockpit; offers; admin; settings
+mod admin;
+mod offers;
+mod projects;
+mod settings;
+pub mod signed_in;
 
 use askama::Template;
 use axum::Router;
@@ -28,6 +35,10 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(session::dashboard))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", axum::routing::post(session::logout))
+        .merge(projects::routes())
+        .merge(offers::routes())
+        .merge(admin::routes())
+        .merge(settings::routes())
 }
 
 /// The whole policy: our own origin only, no inline script or style, no framing, forms post
@@ -82,11 +93,19 @@ impl Visitor {
 impl axum::extract::FromRequestParts<AppState> for Visitor {
     type Rejection = std::convert::Infallible;
 
+    /// As [`Visitor::of`], except that a logged-in member's own choice of language
+    /// (settings) comes after the switch and before the cookie and the browser's.
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _: &AppState,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Visitor::of(&parts.uri, &parts.headers))
+        let mut visitor = Visitor::of(&parts.uri, &parts.headers);
+        if !visitor.switched
+            && let Some(chosen) = settings::chosen_language(state, &parts.headers).await
+        {
+            visitor.lang = chosen;
+        }
+        Ok(visitor)
     }
 }
 
@@ -100,6 +119,8 @@ pub struct Layout {
     pub alternate: Option<String>,
     /// Whether a member is logged in (shows log out rather than log in).
     pub logged_in: bool,
+    /// Whether the member is an admin (shows the admin pages in the navigation).
+    pub admin: bool,
 }
 
 impl Layout {
@@ -111,6 +132,7 @@ impl Layout {
             og: None,
             alternate: None,
             logged_in: false,
+            admin: false,
         }
     }
 
