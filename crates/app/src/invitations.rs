@@ -1,8 +1,8 @@
 //! Invitations: how people join, and how an admin lets a member set a new password.
 
 use chrono::{NaiveDateTime, TimeDelta};
-use cooperage_db::invitations::{self, NewInvitation};
 pub use cooperage_db::invitations::Invitation as StoredInvitation;
+use cooperage_db::invitations::{self, NewInvitation};
 use cooperage_db::members::Member;
 use cooperage_domain::member::Role;
 

@@ -40,7 +40,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/federation", get(federation_page))
         .route("/admin/federation/follow", post(follow))
         .route("/admin/federation/unfollow", post(unfollow))
-        .route("/admin/federation/requests/{decision}", post(answer_request))
+        .route(
+            "/admin/federation/requests/{decision}",
+            post(answer_request),
+        )
         .route("/admin/federation/hosts", post(set_host_policy))
         .route("/admin/federation/hosts/clear", post(clear_host_policy))
 }
@@ -353,7 +356,10 @@ async fn create_invitation(
                     help: t.args(
                         "admin-invitation-created-help",
                         &[
-                            ("role", &t.get(&format!("role-{}", invitation.role.as_str()))),
+                            (
+                                "role",
+                                &t.get(&format!("role-{}", invitation.role.as_str())),
+                            ),
                             ("expires", &format::moment(invitation.expires_at, t.lang)),
                         ],
                     ),

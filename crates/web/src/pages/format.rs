@@ -83,7 +83,10 @@ fn unsigned_decimal(magnitude: u64, places: u8, lang: Lang) -> String {
 /// A whole number: `12,345` / `12.345`.
 pub fn number(value: i64, lang: Lang) -> String {
     let sign = if value < 0 { "-" } else { "" };
-    format!("{sign}{}", grouped(value.unsigned_abs(), separators(lang).0))
+    format!(
+        "{sign}{}",
+        grouped(value.unsigned_abs(), separators(lang).0)
+    )
 }
 
 /// The symbol written for a currency, where one is unambiguous enough to use.

@@ -222,24 +222,26 @@ async fn details_page(
         .filter(|a| a.status != ApplicationStatus::Withdrawn);
     let period = match (&offer.period_start, &offer.period_end) {
         (None, None) => None,
-        (start, end) => Some(t.args(
-            "offer-period-from-to",
-            &[
-                (
-                    "start",
-                    &start
-                        .as_deref()
-                        .map(|d| format::date_text(d, t.lang))
-                        .unwrap_or_else(|| "…".into()),
-                ),
-                (
-                    "end",
-                    &end.as_deref()
-                        .map(|d| format::date_text(d, t.lang))
-                        .unwrap_or_else(|| "…".into()),
-                ),
-            ],
-        )),
+        (start, end) => Some(
+            t.args(
+                "offer-period-from-to",
+                &[
+                    (
+                        "start",
+                        &start
+                            .as_deref()
+                            .map(|d| format::date_text(d, t.lang))
+                            .unwrap_or_else(|| "…".into()),
+                    ),
+                    (
+                        "end",
+                        &end.as_deref()
+                            .map(|d| format::date_text(d, t.lang))
+                            .unwrap_or_else(|| "…".into()),
+                    ),
+                ],
+            ),
+        ),
     };
     let status = if again.problem.is_some() {
         PROBLEM

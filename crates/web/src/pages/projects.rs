@@ -600,8 +600,8 @@ fn bars(t: &Tr, views: &[ProjectView]) -> Vec<Bar> {
             let (p, c, f) = (&view.project, view.currency, &view.figures);
             let y = i64::try_from(i).unwrap_or(0) * ROW;
             let spent_width = if p.budget_minor > 0 {
-                let width = i128::from(f.spent.max(0)) * i128::from(FULL)
-                    / i128::from(p.budget_minor);
+                let width =
+                    i128::from(f.spent.max(0)) * i128::from(FULL) / i128::from(p.budget_minor);
                 i64::try_from(width.min(i128::from(MOST))).unwrap_or(MOST)
             } else if f.spent > 0 {
                 MOST
