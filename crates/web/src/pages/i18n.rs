@@ -135,9 +135,9 @@ impl Tr {
     }
 
     /// The message `key` with one argument.
-    pub fn with(&self, key: &str, name: &str, value: impl AsRef<str>) -> String {
+    pub fn with(&self, key: &str, name: &str, value: &str) -> String {
         let mut args = FluentArgs::new();
-        args.set(name.to_owned(), value.as_ref().to_owned());
+        args.set(name.to_owned(), value.to_owned());
         self.format(key, Some(&args))
     }
 
