@@ -242,3 +242,20 @@ pub async fn update_profile(
     })
     .await
 }
+
+/// A member chooses the language of their pages (`None` or empty: as the browser asks).
+pub async fn set_language(
+    app: &App,
+    member: &Member,
+    language: Option<&str>,
+) -> Result<Member, Error> {
+    let language = rules::page_language(language.unwrap_or_default())
+        .map_err(|e| Error::invalid("language", e))?;
+    let id = member.id;
+    app.read(move |conn| {
+        members::set_language(conn, id, language)?;
+        members::by_id(conn, id)
+    })
+    .await?
+    .ok_or(Error::NotFound)
+}

@@ -3,13 +3,19 @@
 //! operations (or, for documents served to anyone, the same lookups) as the API and the
 //! ActivityPub routes; a page only chooses what to show and in which language.
 
+mod admin;
 mod directory;
+pub mod format;
 pub mod i18n;
 mod listings;
 mod member;
+mod offers;
+mod projects;
 pub mod proposals;
 pub mod public;
 mod session;
+mod settings;
+pub mod signed_in;
 mod signup;
 
 use askama::Template;
@@ -38,6 +44,10 @@ pub fn routes() -> Router<AppState> {
         .merge(directory::routes())
         .merge(listings::routes())
         .merge(proposals::routes())
+        .merge(projects::routes())
+        .merge(offers::routes())
+        .merge(admin::routes())
+        .merge(settings::routes())
 }
 
 /// The whole policy: our own origin only, no inline script or style, no framing, forms post
@@ -107,11 +117,19 @@ impl Visitor {
 impl axum::extract::FromRequestParts<AppState> for Visitor {
     type Rejection = std::convert::Infallible;
 
+    /// As [`Visitor::of`], except that a logged-in member's own choice of language
+    /// (settings) comes after the switch and before the cookie and the browser's.
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _: &AppState,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Visitor::of(&parts.uri, &parts.headers))
+        let mut visitor = Visitor::of(&parts.uri, &parts.headers);
+        if !visitor.switched
+            && let Some(chosen) = settings::chosen_language(state, &parts.headers).await
+        {
+            visitor.lang = chosen;
+        }
+        Ok(visitor)
     }
 }
 
@@ -125,6 +143,8 @@ pub struct Layout {
     pub alternate: Option<String>,
     /// Whether a member is logged in (shows log out rather than log in).
     pub logged_in: bool,
+    /// Whether the member is an admin (shows the admin pages in the navigation).
+    pub admin: bool,
 }
 
 impl Layout {
@@ -136,6 +156,7 @@ impl Layout {
             og: None,
             alternate: None,
             logged_in: false,
+            admin: false,
         }
     }
 
