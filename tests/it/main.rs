@@ -8,6 +8,7 @@ mod support;
 
 mod accounts;
 mod authz;
+mod browser;
 mod cli;
 mod compose;
 mod config;
@@ -25,6 +26,11 @@ mod migrations;
 mod network;
 mod offers;
 mod pages;
+// part B: pages of projects, offers, admins and settings
+mod page_kit;
+mod pages_admin;
+mod pages_offers;
+mod pages_projects;
 mod projects;
 mod proposals;
 mod samples;

@@ -1,6 +1,7 @@
 //! Invitations: how people join, and how an admin lets a member set a new password.
 
 use chrono::{NaiveDateTime, TimeDelta};
+pub use cooperage_db::invitations::Invitation as StoredInvitation;
 use cooperage_db::invitations::{self, NewInvitation};
 use cooperage_db::members::Member;
 use cooperage_domain::member::Role;
@@ -93,4 +94,20 @@ async fn issue(
         admin: stored.is_admin,
         expires_at: stored.expires_at,
     })
+}
+
+/// Invitations and password-reset links not used yet and still valid, newest first (their
+/// secrets are not stored: only what they are for and until when).
+pub async fn open(app: &App) -> Result<Vec<StoredInvitation>, Error> {
+    let now = cooperage_db::now();
+    app.read(move |conn| invitations::open(conn, now)).await
+}
+
+/// Revokes an unused invitation: its link no longer works.
+pub async fn revoke(app: &App, id: i64) -> Result<(), Error> {
+    if app.read(move |conn| invitations::revoke(conn, id)).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
 }

@@ -151,6 +151,23 @@ pub async fn candidates_ready(app: &App) -> Result<Vec<Member>, Error> {
         .await
 }
 
+/// Active candidates whose trial ends within `within` (or has ended), soonest first: who
+/// the admins should look at next.
+pub async fn trials_ending(app: &App, within: chrono::TimeDelta) -> Result<Vec<Member>, Error> {
+    let until = cooperage_db::now() + within;
+    let mut due: Vec<Member> = list(app)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            m.role == cooperage_domain::member::Role::Candidate
+                && cooperage_domain::member::can_log_in(m.status)
+                && m.eligible_from.is_some_and(|at| at <= until)
+        })
+        .collect();
+    due.sort_by_key(|m| m.eligible_from);
+    Ok(due)
+}
+
 /// What a member changes of their own profile; `None` leaves it as it is.
 #[derive(Debug, Default)]
 pub struct ProfileUpdate {
@@ -224,4 +241,21 @@ pub async fn update_profile(
         members::by_id(conn, id)?.ok_or(Error::NotFound)
     })
     .await
+}
+
+/// A member chooses the language of their pages (`None` or empty: as the browser asks).
+pub async fn set_language(
+    app: &App,
+    member: &Member,
+    language: Option<&str>,
+) -> Result<Member, Error> {
+    let language = rules::page_language(language.unwrap_or_default())
+        .map_err(|e| Error::invalid("language", e))?;
+    let id = member.id;
+    app.read(move |conn| {
+        members::set_language(conn, id, language)?;
+        members::by_id(conn, id)
+    })
+    .await?
+    .ok_or(Error::NotFound)
 }

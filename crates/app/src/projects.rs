@@ -70,6 +70,14 @@ pub struct ProjectView {
     pub figures: Figures,
 }
 
+impl ProjectView {
+    /// Whether `member` may write this project's ledger and member list (what `writable`
+    /// checks), for pages that show the forms only to those who may use them.
+    pub fn writable_by(&self, member: &Member) -> bool {
+        member.is_admin || self.members.contains(&member.username)
+    }
+}
+
 /// A ledger entry with its people named.
 #[derive(Debug, Clone)]
 pub struct EntryView {
@@ -325,10 +333,15 @@ fn view(conn: &mut AnyConnection, project: Project) -> Result<ProjectView, Error
 
 // ---- operations ----
 
+/// Whether `member` may start a project: members and admins; candidates take part in them.
+pub fn may_start(member: &Member) -> bool {
+    member.role == Role::Member || member.is_admin
+}
+
 /// A member starts a project; they lead it unless they name another lead, and are one of its
 /// members either way.
 pub async fn create(app: &App, by: &Member, input: ProjectInput) -> Result<ProjectView, Error> {
-    if by.role != Role::Member && !by.is_admin {
+    if !may_start(by) {
         return Err(Error::Forbidden(
             "candidates take part in projects; members start them".into(),
         ));

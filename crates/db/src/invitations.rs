@@ -88,3 +88,14 @@ pub fn release(conn: &mut AnyConnection, id: i64) -> Result<(), DbError> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Revokes an invitation not used yet (removes it); returns whether there was one.
+pub fn revoke(conn: &mut AnyConnection, id: i64) -> Result<bool, DbError> {
+    Ok(diesel::delete(
+        invitations::table
+            .filter(invitations::id.eq(id))
+            .filter(invitations::used_at.is_null()),
+    )
+    .execute(conn)?
+        == 1)
+}

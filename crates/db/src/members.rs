@@ -28,6 +28,8 @@ pub struct Member {
     pub joined_at: NaiveDateTime,
     pub eligible_from: Option<NaiveDateTime>,
     pub buddy_id: Option<i64>,
+    /// The language chosen for pages (`en`, `de`); `None`: the browser's.
+    pub language: Option<String>,
 }
 
 /// A new member.
@@ -196,6 +198,18 @@ pub fn update_profile(
     }
     diesel::update(members::table.find(id))
         .set(change)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets the language a member chose for pages (`None`: the browser's).
+pub fn set_language(
+    conn: &mut AnyConnection,
+    id: i64,
+    language: Option<&str>,
+) -> Result<(), DbError> {
+    diesel::update(members::table.find(id))
+        .set(members::language.eq(language))
         .execute(conn)?;
     Ok(())
 }

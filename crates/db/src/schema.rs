@@ -131,6 +131,7 @@ diesel::table! {
         joined_at -> Timestamp,
         eligible_from -> Nullable<Timestamp>,
         buddy_id -> Nullable<BigInt>,
+        language -> Nullable<Text>,
     }
 }
 

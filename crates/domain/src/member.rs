@@ -99,6 +99,24 @@ pub fn can_log_in(status: Status) -> bool {
     status == Status::Active
 }
 
+/// The languages the pages are written in (their BCP 47 tags): what a member may choose.
+pub const PAGE_LANGUAGES: [&str; 2] = ["en", "de"];
+
+/// A member's choice of page language: one of [`PAGE_LANGUAGES`] (any case, region
+/// ignored: `de-AT` is `de`), or empty for "as my browser asks".
+pub fn page_language(choice: &str) -> Result<Option<&'static str>, &'static str> {
+    let choice = choice.trim();
+    if choice.is_empty() {
+        return Ok(None);
+    }
+    let primary = choice.split(['-', '_']).next().unwrap_or_default();
+    PAGE_LANGUAGES
+        .iter()
+        .find(|tag| tag.eq_ignore_ascii_case(primary))
+        .map(|tag| Some(*tag))
+        .ok_or("must be one of: en de (or empty for the browser's language)")
+}
+
 /// Checks an e-mail address loosely (one `@`, something on both sides, a dot in the domain)
 /// and returns it lower-cased: logins compare addresses case-insensitively.
 pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
@@ -119,6 +137,16 @@ pub fn normalize_email(raw: &str) -> Result<String, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn page_languages_are_ours_or_none() {
+        assert_eq!(page_language("de"), Ok(Some("de")));
+        assert_eq!(page_language(" DE-at "), Ok(Some("de")));
+        assert_eq!(page_language("en_GB"), Ok(Some("en")));
+        assert_eq!(page_language(""), Ok(None));
+        assert!(page_language("fr").is_err());
+        assert!(page_language("deutsch").is_err());
+    }
 
     #[test]
     fn words_round_trip() {

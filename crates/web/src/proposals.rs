@@ -10,11 +10,15 @@ use cooperage_domain::proposal::Scope;
 use crate::activitypub::activity_json;
 use crate::{AppError, AppState};
 
-/// `GET /proposals/{id}`.
+/// `GET /proposals/{id}`: the Question, or for a browser the member's page of it.
 pub async fn question(
     State(state): State<AppState>,
     OriginalUri(uri): OriginalUri,
+    mut parts: axum::http::request::Parts,
 ) -> Result<Response, AppError> {
+    if crate::pages::wants_html(&parts.headers) {
+        return Ok(crate::pages::proposals::page(&state, &mut parts).await);
+    }
     let settings = state.federation.context().settings().clone();
     let ap_id = format!("{}{}", settings.base_url(), uri.path());
     let question = state

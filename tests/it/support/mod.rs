@@ -3,6 +3,7 @@
 
 #![allow(dead_code, unused_imports, unused_macros)] // tests and benches use different parts of the kit
 
+pub mod browser;
 pub mod db;
 mod instance;
 pub mod mastodon;
@@ -14,6 +15,7 @@ use cooperage_app::federation as operations;
 use reqwest::Method;
 use serde_json::Value;
 
+pub use browser::Browser;
 pub use db::TestDb;
 pub use instance::TestInstance;
 pub use mastodon::MastodonPeer;

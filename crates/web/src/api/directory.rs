@@ -29,7 +29,7 @@ pub async fn search(
 /// Reads the query string by hand: a number that is not one, or an unknown parameter, is
 /// the searcher's mistake with a message, not the extractor's plain-text rejection. Tags may
 /// be comma-separated, repeated, or both.
-fn parse(raw: &str) -> Result<DirectoryQuery, AppError> {
+pub(crate) fn parse(raw: &str) -> Result<DirectoryQuery, AppError> {
     let mut query = DirectoryQuery::default();
     let number = |field: &'static str, value: &str| {
         value

@@ -1,6 +1,6 @@
 //! The member-facing JSON API under `/api/v1`: session cookie or bearer token.
 
-mod directory;
+pub(crate) mod directory;
 mod groups;
 mod invitations;
 mod me;

@@ -141,6 +141,15 @@ impl Tr {
         self.format(key, Some(&args))
     }
 
+    /// The message `key` with several arguments.
+    pub fn args(&self, key: &str, values: &[(&str, &str)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, value) in values {
+            args.set((*name).to_owned(), (*value).to_owned());
+        }
+        self.format(key, Some(&args))
+    }
+
     fn format(&self, key: &str, args: Option<&FluentArgs>) -> String {
         let Some((_, bundle)) = CATALOGUES.0.iter().find(|(l, _)| *l == self.lang) else {
             return key.to_owned();

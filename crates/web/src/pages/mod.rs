@@ -3,9 +3,20 @@
 //! operations (or, for documents served to anyone, the same lookups) as the API and the
 //! ActivityPub routes; a page only chooses what to show and in which language.
 
+mod admin;
+mod directory;
+pub mod format;
 pub mod i18n;
+mod listings;
+mod member;
+mod offers;
+mod projects;
+pub mod proposals;
 pub mod public;
 mod session;
+mod settings;
+pub mod signed_in;
+mod signup;
 
 use askama::Template;
 use axum::Router;
@@ -25,13 +36,23 @@ pub use i18n::{Lang, Tr};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/style.css", get(stylesheet))
+        .route("/static/icon.svg", get(icon))
         .route("/", get(session::dashboard))
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", axum::routing::post(session::logout))
+        .merge(signup::routes())
+        .merge(directory::routes())
+        .merge(listings::routes())
+        .merge(proposals::routes())
+        .merge(projects::routes())
+        .merge(offers::routes())
+        .merge(admin::routes())
+        .merge(settings::routes())
 }
 
 /// The whole policy: our own origin only, no inline script or style, no framing, forms post
-/// only to us. Pages need nothing else (no JavaScript at all).
+/// only to us. Pages need nothing else (one script of ours, `/static/join.js`, and every
+/// page works without it).
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
                        base-uri 'none'; form-action 'self'; frame-ancestors 'none'; \
                        object-src 'none'";
@@ -45,6 +66,20 @@ async fn stylesheet() -> Response {
             (CACHE_CONTROL, "public, max-age=3600"),
         ],
         STYLESHEET,
+    )
+        .into_response()
+}
+
+const ICON: &str = include_str!("../../static/icon.svg");
+
+/// The site's icon (without one, browsers ask for `/favicon.ico` and log the 404 as an error).
+async fn icon() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "image/svg+xml"),
+            (CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        ICON,
     )
         .into_response()
 }
@@ -82,11 +117,19 @@ impl Visitor {
 impl axum::extract::FromRequestParts<AppState> for Visitor {
     type Rejection = std::convert::Infallible;
 
+    /// As [`Visitor::of`], except that a logged-in member's own choice of language
+    /// (settings) comes after the switch and before the cookie and the browser's.
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _: &AppState,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Visitor::of(&parts.uri, &parts.headers))
+        let mut visitor = Visitor::of(&parts.uri, &parts.headers);
+        if !visitor.switched
+            && let Some(chosen) = settings::chosen_language(state, &parts.headers).await
+        {
+            visitor.lang = chosen;
+        }
+        Ok(visitor)
     }
 }
 
@@ -100,6 +143,8 @@ pub struct Layout {
     pub alternate: Option<String>,
     /// Whether a member is logged in (shows log out rather than log in).
     pub logged_in: bool,
+    /// Whether the member is an admin (shows the admin pages in the navigation).
+    pub admin: bool,
 }
 
 impl Layout {
@@ -111,6 +156,7 @@ impl Layout {
             og: None,
             alternate: None,
             logged_in: false,
+            admin: false,
         }
     }
 

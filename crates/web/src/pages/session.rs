@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cooperage_app::{accounts, members, offers, skills};
+use cooperage_app::{accounts, members, offers, projects, proposals, skills};
 use serde::Deserialize;
 
 use super::public::ListingItem;
@@ -134,6 +134,13 @@ pub struct MatchItem {
     pub fits: String,
 }
 
+/// A line of the dashboard: a name, what to know about it, and a link if it has a page.
+pub struct Line {
+    pub url: Option<String>,
+    pub name: String,
+    pub meta: String,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
@@ -141,7 +148,14 @@ struct DashboardPage {
     heading: String,
     listings: Vec<ListingItem>,
     matches: Vec<MatchItem>,
+    waiting: Vec<super::proposals::Item>,
+    projects: Vec<Line>,
+    /// For admins: candidates whose trial ends within four weeks.
+    trials: Option<Vec<Line>>,
 }
+
+/// How far ahead the admins' dashboard looks for trials that end.
+const TRIALS_AHEAD_DAYS: i64 = 28;
 
 /// `GET /`: the member's dashboard; visitors who are not logged in go to the login page.
 pub async fn dashboard(
@@ -190,6 +204,44 @@ async fn dashboard_page(
             })
         })
         .collect();
+    // Open proposals I may vote on and have not, here and across the network.
+    let waiting = proposals::list(&state.app, member, Some(false), None)
+        .await?
+        .iter()
+        .filter(|view| super::proposals::waiting(view))
+        .map(|view| super::proposals::item(&t, view))
+        .collect();
+    let projects = projects::list(&state.app, member)
+        .await?
+        .into_iter()
+        .filter(|view| view.members.contains(&member.username))
+        .map(|view| Line {
+            url: None,
+            meta: t.get(&format!(
+                "dashboard-status-{}",
+                view.project.status.as_str()
+            )),
+            name: view.project.name,
+        })
+        .collect();
+    let trials = if member.is_admin {
+        let due =
+            members::trials_ending(&state.app, chrono::TimeDelta::days(TRIALS_AHEAD_DAYS)).await?;
+        Some(
+            due.into_iter()
+                .map(|candidate| Line {
+                    url: Some(format!("/@{}", candidate.username)),
+                    meta: candidate
+                        .eligible_from
+                        .map(|at| t.with("dashboard-trial-ends", "when", &super::member::when(at)))
+                        .unwrap_or_default(),
+                    name: candidate.username,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
     let heading = t.with("dashboard-title", "name", &name);
     let mut l = Layout::new(&visitor, heading.clone());
     l.logged_in = true;
@@ -207,6 +259,9 @@ async fn dashboard_page(
             })
             .collect(),
         matches,
+        waiting,
+        projects,
+        trials,
     };
     Ok(render(&visitor, StatusCode::OK, &page))
 }
