@@ -22,7 +22,8 @@ pub struct ListingItem {
     pub url: String,
     pub label: String,
     pub level: String,
-    pub hours_per_week: i32,
+    /// Hours a week, as the page's language writes numbers.
+    pub hours: String,
     pub description: String,
 }
 
@@ -33,12 +34,13 @@ pub struct OfferItem {
     pub skills: String,
 }
 
-fn listing_item(t: &super::Tr, listing: &Listing) -> ListingItem {
+/// A listing as the lists of listings show it.
+pub fn listing_item(t: &super::Tr, listing: &Listing) -> ListingItem {
     ListingItem {
         url: listing.ap_id.clone(),
         label: listing.label.clone(),
         level: t.get(&format!("word-{}", listing.level.as_str())),
-        hours_per_week: listing.hours_per_week,
+        hours: super::format::number(listing.hours_per_week.into(), t.lang),
         description: listing.description.clone(),
     }
 }
@@ -173,6 +175,9 @@ async fn profile_page(
 struct ListingPage {
     l: Layout,
     listing: Listing,
+    hours: String,
+    /// `from – until`, as the page's language writes days.
+    available: Option<String>,
     level: String,
     work_mode: String,
     author: String,
@@ -208,8 +213,16 @@ pub async fn listing(state: &AppState, visitor: Visitor, listing: Listing) -> Re
         url: listing.ap_id.clone(),
         site_name: settings.domain.clone(),
     });
+    let day = |d: &str| super::format::date_text(d, t.lang);
     let page = ListingPage {
         l,
+        hours: super::format::number(listing.hours_per_week.into(), t.lang),
+        available: listing.available_from.as_deref().map(|from| {
+            match listing.available_until.as_deref() {
+                Some(until) => format!("{} – {}", day(from), day(until)),
+                None => day(from),
+            }
+        }),
         level: t.get(&format!("word-{}", listing.level.as_str())),
         work_mode: t.get(&format!("word-{}", listing.work_mode.as_str())),
         author: t.with("listing-by", "name", &name),
@@ -229,6 +242,8 @@ struct OfferPage {
     skills: String,
     status: String,
     compensation: String,
+    hours: String,
+    deadline: Option<String>,
 }
 
 /// The page of an offer the visitor may see (the caller checked its audience).
@@ -263,6 +278,11 @@ pub async fn offer(state: &AppState, visitor: Visitor, offer: Offer) -> Response
         skills: offer.skill_list().join(", "),
         status: t.get(&format!("word-{}", status_now(&offer).as_str())),
         compensation: t.get(&format!("word-{}", offer.compensation.as_str())),
+        hours: super::format::number(offer.estimated_hours.into(), t.lang),
+        deadline: offer
+            .application_deadline
+            .as_deref()
+            .map(|d| super::format::date_text(d, t.lang)),
         offer,
     };
     render(&visitor, StatusCode::OK, &page)
