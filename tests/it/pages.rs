@@ -285,6 +285,111 @@ backend_tests! {
         coop.stop().await;
     }
 
+    async fn a_public_proposal_has_a_read_only_page_for_visitors_with_a_preview_card(db) {
+        let coop = TestInstance::start(&db).await;
+        coop.create_account("ada", Role::Member, true).await;
+        let ada = HttpBrowser::login(&coop, "ada").await;
+        let closes = (chrono::Utc::now() + chrono::TimeDelta::days(2)).format("%Y-%m-%dT%H:%M").to_string();
+        let open = |title: &'static str, scope: &'static str, results: &'static str| {
+            let closes = closes.clone();
+            let ada = &ada;
+            async move {
+                let opened = ada.post("/proposals", &[("title", title), ("body", "Unser **Vertrag** endet."),
+                    ("kind", "single"), ("options", "Leipzig\nBerlin"), ("closes_at", &closes),
+                    ("scope", scope), ("counting", "member"), ("results", results)]).await;
+                assert_eq!(opened.status, 303, "{}", opened.main_text());
+                opened.location()
+            }
+        };
+        let network = open("Server nach Leipzig", "network", "hidden").await;
+        let coop_only = open("Neue Kaffeemaschine", "coop", "live").await;
+        let voted = ada.post(&format!("{network}/vote"), &[("options", "Leipzig")]).await;
+        assert_eq!(voted.status, 303, "{}", voted.main_text());
+        let commented = ada.post(&format!("{network}/comments"), &[("text", "Leipzig ist *näher*.")]).await;
+        assert_eq!(commented.status, 303, "{}", commented.main_text());
+
+        // The member's page: the vote form, and the alternate link to the Question.
+        let mine = ada.open(&network, "en").await;
+        assert_eq!(mine.select("form[action$=\"/vote\"]").len(), 1);
+        let ap_id = mine.attr("link[rel=alternate][type=\"application/activity+json\"]", "href").unwrap();
+        let path = ap_id.strip_prefix(&format!("http://{}", coop.domain)).unwrap().to_owned();
+        assert!(path.starts_with("/proposals/") && path != network, "{path}");
+
+        // A visitor (a link from Mastodon): read-only, with the preview card.
+        let visitor = HttpBrowser::anonymous(&coop);
+        for shown in [&path, &network] {
+            let page = visitor.open(shown, "en").await;
+            check_card(shown, &page, &ap_id, "Server nach Leipzig");
+            assert_eq!(page.text("h1"), "Server nach Leipzig");
+            assert_eq!(page.text(".body strong"), "Vertrag");
+            let main = page.main_text();
+            assert!(main.contains(&format!("Hosted by Coop coop (@coop@{})", coop.domain)), "{main}");
+            assert!(main.contains("The results are hidden until the proposal closes."), "{main}");
+            assert!(main.contains("1 voter"), "{main}");
+            assert!(main.contains("Leipzig ist näher."), "{main}");
+            assert!(page.select("main form").is_empty(), "no forms for visitors");
+            assert_eq!(page.attr("#members-vote a", "href").as_deref(), Some("/login"));
+            let description = page.attr("meta[property=\"og:description\"]", "content").unwrap();
+            assert!(description.starts_with("the whole network · single choice · closes "), "{description}");
+        }
+        // The same URL serves the Question to ActivityPub clients.
+        let (status, question) = HttpBrowser::activity_json(&ap_id).await;
+        assert_eq!((status, question["type"].as_str()), (200, Some("Question")), "{question}");
+        assert_eq!(question["id"].as_str(), Some(ap_id.as_str()));
+
+        // A coop proposal is not for visitors, by number or by id; members see it.
+        let member = cooperage_app::members::find(coop.app(), "ada").await.unwrap();
+        let number: i64 = coop_only.strip_prefix("/proposals/").unwrap().parse().unwrap();
+        let inside = cooperage_app::proposals::show(coop.app(), &member, number).await.unwrap();
+        let inside_path = inside.proposal.ap_id.strip_prefix(&format!("http://{}", coop.domain)).unwrap().to_owned();
+        for hidden in [&coop_only, &inside_path] {
+            let page = visitor.get(hidden).await;
+            assert_eq!(page.status, 404, "{hidden}");
+            check_page(hidden, &page, "en");
+            assert_eq!(page.text("h1"), "Page not found");
+            assert!(!page.main_text().contains("Kaffeemaschine"));
+        }
+        assert_eq!(ada.open(&coop_only, "en").await.text("h1"), "Neue Kaffeemaschine");
+        coop.stop().await;
+    }
+
+    async fn a_budget_change_is_attached_to_a_coop_proposal_on_its_form(db) {
+        let coop = TestInstance::start(&db).await;
+        coop.create_account("ada", Role::Member, false).await;
+        let ada = HttpBrowser::login(&coop, "ada").await;
+        let started = ada.post("/projects", &[("name", "Kassenbuch"), ("status", "active"),
+            ("currency", "EUR"), ("budget", "5000")]).await;
+        let project = started.location().strip_prefix("/projects/").unwrap().to_owned();
+        let form = ada.open("/proposals/new", "en").await;
+        assert_eq!(form.texts("#budget_project option"), ["No budget change", "Kassenbuch"]);
+        let closes = (chrono::Utc::now() + chrono::TimeDelta::days(2)).format("%Y-%m-%dT%H:%M").to_string();
+        let proposal = |scope: &'static str| {
+            vec![("title", "Neue Kasse".to_owned()), ("kind", "consent".to_owned()),
+                ("closes_at", closes.clone()), ("scope", scope.to_owned()),
+                ("budget_project", project.clone()), ("budget_kind", "expense".to_owned()),
+                ("budget_amount", "1,200.00".to_owned()), ("budget_category", "Geräte".to_owned()),
+                ("budget_reason", "Die alte ist kaputt".to_owned())]
+        };
+        let fields = proposal("network");
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let wrong = ada.post("/proposals", &fields).await;
+        assert_eq!(wrong.status, 422, "a network proposal cannot change a budget");
+        check_page("the proposal form again", &wrong, "en");
+        assert!(wrong.text("[role=alert]").starts_with("Please check Budget:"), "{}", wrong.text("[role=alert]"));
+        assert_eq!(wrong.attr("#budget_amount", "value").as_deref(), Some("1,200.00"));
+        assert_eq!(wrong.attr("#budget_project option[selected]", "value"), Some(project.clone()));
+
+        let fields = proposal("coop");
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let opened = ada.post("/proposals", &fields).await;
+        assert_eq!(opened.status, 303, "{}", opened.main_text());
+        let page = ada.open(&opened.location(), "en").await;
+        let facts: Vec<String> = page.texts("dl dt").into_iter().zip(page.texts("dl dd"))
+            .map(|(name, value)| format!("{name}: {value}")).collect();
+        assert!(facts.contains(&"Budget change: expense of €1,200.00 for Kassenbuch".to_owned()), "{facts:?}");
+        coop.stop().await;
+    }
+
     async fn the_dashboard_lists_network_offers_that_match_my_skills(db) {
         let a = TestInstance::start_named(&db, "nord").await;
         // Kept for the whole test: a dropped TestDb drops its database.

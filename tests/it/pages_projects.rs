@@ -6,7 +6,7 @@
 use cooperage_domain::member::Role;
 
 use crate::support::TestInstance;
-use crate::support::pages::{HttpBrowser, Page, check_page};
+use crate::support::pages::{HttpBrowser, Page, check_page, client, encode};
 
 /// The width of a project's "spent" bar in the cockpit's chart.
 fn spent_bar(cockpit: &Page, project: &str) -> i64 {
@@ -62,6 +62,8 @@ backend_tests! {
         let id = start_project(&ada, "Kassenbuch").await;
         let list = ada.open("/projects", "en").await;
         assert_eq!(list.texts("#projects tbody th"), ["Kassenbuch"]);
+        let dashboard = ada.open("/", "en").await;
+        assert_eq!(dashboard.attr("#projects ~ ul li a", "href"), Some(format!("/projects/{id}")));
         assert_eq!(list.text("#projects td.budget"), "€1,000.00");
 
         let cockpit = ada.open("/cockpit", "en").await;
@@ -196,6 +198,17 @@ backend_tests! {
         assert_eq!(settings.text("h1"), "Einstellungen");
         assert_eq!(settings.attr("#language option[selected]", "value").as_deref(), Some("de"));
         ada.open("/cockpit", "de").await;
+        // Logging in again (another browser) brings the language cookie along, for the
+        // pages that do not look the member up.
+        let login = client().post(format!("{}/login", coop.base))
+            .header("origin", &coop.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&[("login", "ada"), ("password", TestInstance::PASSWORD)]))
+            .send().await.unwrap();
+        assert_eq!(login.status(), 303);
+        let cookies: Vec<&str> = login.headers().get_all("set-cookie").iter()
+            .map(|v| v.to_str().unwrap()).collect();
+        assert!(cookies.iter().any(|c| c.starts_with("cooperage_lang=de;")), "{cookies:?}");
         // The switch still beats the setting, for the page it is on.
         ada.open("/cockpit?lang=en", "en").await;
         // Someone else on the same browser language is not affected.

@@ -16,7 +16,7 @@ use cooperage_domain::member::{GroupKind, Role, Status};
 use serde::Deserialize;
 
 use super::format;
-use super::signed_in::{PROBLEM, SignedIn, form_problem, see_other, ticked};
+use super::signed_in::{SignedIn, form_problem, see_other, status_for, ticked};
 use super::{Layout, Tr, render};
 use crate::{AppError, AppState};
 
@@ -45,14 +45,6 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/federation/hosts", post(set_host_policy))
         .route("/admin/federation/hosts/clear", post(clear_host_policy))
-}
-
-fn status_for(problem: &Option<String>) -> StatusCode {
-    if problem.is_some() {
-        PROBLEM
-    } else {
-        StatusCode::OK
-    }
 }
 
 // ---- index ----

@@ -182,6 +182,29 @@ impl Layout {
         }
     }
 
+    /// The layout of a public page of one object (a listing, an offer, a proposal): its
+    /// preview card (`og:type` article) and the alternate link to the ActivityPub object at
+    /// `ap_id`, the same URL.
+    pub fn article(
+        visitor: &Visitor,
+        title: impl Into<String>,
+        card_title: String,
+        description: String,
+        ap_id: &str,
+        site_name: &str,
+    ) -> Self {
+        let mut layout = Layout::new(visitor, title);
+        layout.alternate = Some(ap_id.to_owned());
+        layout.og = Some(OpenGraph {
+            kind: "article",
+            title: card_title,
+            description,
+            url: ap_id.to_owned(),
+            site_name: site_name.to_owned(),
+        });
+        layout
+    }
+
     /// The language switch: every language with whether it is the current one.
     pub fn languages(&self) -> Vec<(&'static str, String, bool)> {
         Lang::ALL
@@ -296,6 +319,11 @@ impl IntoResponse for PageError {
         }
         response
     }
+}
+
+/// A page, or the error page for what kept it from being shown.
+pub fn answer(visitor: Visitor, result: Result<Response, AppError>) -> Response {
+    result.unwrap_or_else(|error| PageError { visitor, error }.into_response())
 }
 
 /// Any route that does not exist: an HTML page for browsers, the JSON error for the API and

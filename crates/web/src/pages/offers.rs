@@ -22,7 +22,7 @@ use cooperage_domain::project::Currency;
 use serde::Deserialize;
 
 use super::format::{self, decimal_input};
-use super::signed_in::{PROBLEM, SignedIn, form_problem, see_other, ticked};
+use super::signed_in::{PROBLEM, SignedIn, form_problem, see_other, status_for, ticked};
 use super::{Layout, Tr, render};
 use crate::{AppError, AppState};
 
@@ -225,11 +225,7 @@ async fn details_page(
             ),
         ),
     };
-    let status = if again.problem.is_some() {
-        PROBLEM
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&again.problem);
     let page = DetailsPage {
         l: me.layout(offer.title.clone()),
         row: offer_row(&t, &view),
@@ -410,11 +406,7 @@ async fn new_offer_page(
         audience: "network".into(),
         ..OfferForm::default()
     });
-    let status = if problem.is_some() {
-        PROBLEM
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&problem);
     let page = NewOfferPage {
         l: me.layout(t.get("offer-new-title")),
         project,

@@ -17,7 +17,7 @@ use cooperage_domain::skill::Day;
 use serde::Deserialize;
 
 use super::format::{self, decimal_input};
-use super::signed_in::{PROBLEM, SignedIn, form_problem, see_other};
+use super::signed_in::{SignedIn, form_problem, see_other, status_for};
 use super::{Layout, Tr, render};
 use crate::{AppError, AppState};
 
@@ -136,11 +136,7 @@ async fn list_page(
     let (visitor, member) = (me.visitor, &me.member);
     let t = visitor.tr();
     let views = projects::list(&state.app, member).await?;
-    let status = if problem.is_some() {
-        PROBLEM
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&problem);
     let page = ListPage {
         l: me.layout(t.get("projects-title")),
         projects: views.iter().map(|v| row(&t, v)).collect(),
@@ -387,11 +383,7 @@ async fn project_page(
             }
         })
         .collect();
-    let status = if again.problem.is_some() {
-        PROBLEM
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&again.problem);
     let page = ProjectPage {
         l: me.layout(p.name.clone()),
         id,

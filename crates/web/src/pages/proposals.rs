@@ -13,7 +13,7 @@ use axum::Router;
 use axum::extract::{Path, RawForm, RawQuery, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use cooperage_app::projects;
 use cooperage_app::proposals::{self, BudgetChange, ProposalInput, ProposalView};
@@ -25,9 +25,9 @@ use cooperage_federation::proposals::tally_of;
 
 use super::format::{self, decimal_input};
 use super::signed_in::{
-    Choice, PROBLEM, SignedIn, choices, form_problem, optional, rfc3339, see_other,
+    Choice, PROBLEM, SignedIn, choices, form_problem, optional, rfc3339, see_other, status_for,
 };
-use super::{Layout, OpenGraph, PageError, Tr, Visitor, render};
+use super::{Layout, Tr, Visitor, answer, render};
 use crate::{AppError, AppState};
 
 /// The proposal routes. A proposal's own page, `/proposals/{id}`, shares its URL with the
@@ -316,11 +316,7 @@ async fn form_page(
         entered,
         error,
     };
-    let status = if page.error.is_some() {
-        PROBLEM
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&page.error);
     Ok(render(&me.visitor, status, &page))
 }
 
@@ -592,7 +588,7 @@ async fn member_page(
         option.mine = view.my_vote.contains(&option.name);
     }
     if let Some(change) = budget_change(state, me, p).await {
-        page.facts.push((t.get("proposal-budget"), change));
+        page.facts.push((t.get("proposal-budget-fact"), change));
     }
     // Whether my vote counts: ours are decided here; another coop decides on its own.
     let my_vote = (!view.my_vote.is_empty()).then(|| {
@@ -629,11 +625,7 @@ async fn member_page(
             .map(|v| format!("{}: {}", v.voter, v.reason.as_deref().unwrap_or_default()))
             .collect(),
     });
-    let status = if error.is_some() {
-        PROBLEM
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&error);
     page.error = error;
     Ok(render(&me.visitor, status, &page))
 }
@@ -692,12 +684,11 @@ async fn visitor_page(
     let (proposal, tally, host) = found.ok_or(AppError::NotFound)?;
     let comments = proposals::comments(&state.app, proposal.id).await?;
     let t = visitor.tr();
-    let mut l = Layout::new(&visitor, proposal.title.clone());
-    l.alternate = Some(proposal.ap_id.clone());
-    l.og = Some(OpenGraph {
-        kind: "article",
-        title: format!("{} – {}", proposal.title, coop_name(&host)),
-        description: match proposal.outcome.as_deref() {
+    let l = Layout::article(
+        &visitor,
+        proposal.title.clone(),
+        format!("{} – {}", proposal.title, coop_name(&host)),
+        match proposal.outcome.as_deref() {
             Some(outcome) => format!(
                 "{} · {}",
                 facts_line(&t, &proposal),
@@ -705,9 +696,9 @@ async fn visitor_page(
             ),
             None => facts_line(&t, &proposal),
         },
-        url: proposal.ap_id.clone(),
-        site_name: settings.domain.clone(),
-    });
+        &proposal.ap_id,
+        &settings.domain,
+    );
     let page = shared_page(&t, l, &proposal, &tally, None, &host, comments);
     Ok(render(&visitor, StatusCode::OK, &page))
 }
@@ -727,10 +718,7 @@ pub async fn page(state: &AppState, parts: &mut Parts) -> Response {
         Ok(Some(me)) => me,
         Ok(None) => {
             let visitor = Visitor::of(&parts.uri, &parts.headers);
-            return match visitor_page(state, visitor, key).await {
-                Ok(page) => page,
-                Err(error) => PageError { visitor, error }.into_response(),
-            };
+            return answer(visitor, visitor_page(state, visitor, key).await);
         }
         Err(refused) => return refused,
     };

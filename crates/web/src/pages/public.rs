@@ -4,14 +4,14 @@
 
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use cooperage_db::actors::{self, Actor};
 use cooperage_db::offers::Offer;
 use cooperage_db::skills::{self, Listing};
 use cooperage_domain::skill::Visibility;
 use cooperage_federation::offers::status_now;
 
-use super::{Layout, OpenGraph, PageError, Visitor, render};
+use super::{Layout, OpenGraph, Visitor, answer, render};
 use crate::{AppError, AppState};
 
 /// How many listings and offers the coop's page shows.
@@ -96,10 +96,7 @@ struct MemberPage {
 /// The profile page of a local actor: the coop with its public listings and open public
 /// offers, or a member with their public listings.
 pub async fn profile(state: &AppState, visitor: Visitor, actor: Actor) -> Response {
-    match profile_page(state, visitor, actor).await {
-        Ok(response) => response,
-        Err(error) => PageError { visitor, error }.into_response(),
-    }
+    answer(visitor, profile_page(state, visitor, actor).await)
 }
 
 async fn profile_page(
@@ -186,33 +183,26 @@ struct ListingPage {
 
 /// The page of a listing the visitor may see (the caller checked its visibility).
 pub async fn listing(state: &AppState, visitor: Visitor, listing: Listing) -> Response {
-    let actor_id = listing.actor_id;
-    let author = match state
-        .db
-        .run(move |conn| actors::by_id(conn, actor_id))
-        .await
-    {
-        Ok(author) => author,
-        Err(error) => {
-            return PageError {
-                visitor,
-                error: error.into(),
-            }
-            .into_response();
-        }
-    };
+    answer(visitor, listing_page(state, visitor, listing).await)
+}
+
+async fn listing_page(
+    state: &AppState,
+    visitor: Visitor,
+    listing: Listing,
+) -> Result<Response, AppError> {
+    let author = actor(state, listing.actor_id).await?;
     let settings = state.federation.context().settings();
     let t = visitor.tr();
     let name = display_name(&author);
-    let mut l = Layout::new(&visitor, listing.label.clone());
-    l.alternate = Some(listing.ap_id.clone());
-    l.og = Some(OpenGraph {
-        kind: "article",
-        title: format!("{} – {name}", listing.label),
-        description: summary(&listing.description, 200),
-        url: listing.ap_id.clone(),
-        site_name: settings.domain.clone(),
-    });
+    let l = Layout::article(
+        &visitor,
+        listing.label.clone(),
+        format!("{} – {name}", listing.label),
+        summary(&listing.description, 200),
+        &listing.ap_id,
+        &settings.domain,
+    );
     let day = |d: &str| super::format::date_text(d, t.lang);
     let page = ListingPage {
         l,
@@ -229,7 +219,12 @@ pub async fn listing(state: &AppState, visitor: Visitor, listing: Listing) -> Re
         author_url: format!("{}/@{}", settings.base_url(), author.username),
         listing,
     };
-    render(&visitor, StatusCode::OK, &page)
+    Ok(render(&visitor, StatusCode::OK, &page))
+}
+
+/// An actor we know, by its row.
+async fn actor(state: &AppState, id: i64) -> Result<Actor, AppError> {
+    Ok(state.db.run(move |conn| actors::by_id(conn, id)).await?)
 }
 
 #[derive(Template)]
@@ -248,29 +243,26 @@ struct OfferPage {
 
 /// The page of an offer the visitor may see (the caller checked its audience).
 pub async fn offer(state: &AppState, visitor: Visitor, offer: Offer) -> Response {
-    let coop_id = offer.coop_actor_id;
-    let coop = match state.db.run(move |conn| actors::by_id(conn, coop_id)).await {
-        Ok(coop) => coop,
-        Err(error) => {
-            return PageError {
-                visitor,
-                error: error.into(),
-            }
-            .into_response();
-        }
-    };
+    answer(visitor, offer_page(state, visitor, offer).await)
+}
+
+async fn offer_page(
+    state: &AppState,
+    visitor: Visitor,
+    offer: Offer,
+) -> Result<Response, AppError> {
+    let coop = actor(state, offer.coop_actor_id).await?;
     let settings = state.federation.context().settings();
     let t = visitor.tr();
     let coop_name = display_name(&coop);
-    let mut l = Layout::new(&visitor, offer.title.clone());
-    l.alternate = Some(offer.ap_id.clone());
-    l.og = Some(OpenGraph {
-        kind: "article",
-        title: format!("{} – {coop_name}", offer.title),
-        description: summary(&offer.description, 200),
-        url: offer.ap_id.clone(),
-        site_name: settings.domain.clone(),
-    });
+    let l = Layout::article(
+        &visitor,
+        offer.title.clone(),
+        format!("{} – {coop_name}", offer.title),
+        summary(&offer.description, 200),
+        &offer.ap_id,
+        &settings.domain,
+    );
     let page = OfferPage {
         l,
         by: t.with("offer-by", "coop", &coop_name),
@@ -285,7 +277,7 @@ pub async fn offer(state: &AppState, visitor: Visitor, offer: Offer) -> Response
             .map(|d| super::format::date_text(d, t.lang)),
         offer,
     };
-    render(&visitor, StatusCode::OK, &page)
+    Ok(render(&visitor, StatusCode::OK, &page))
 }
 
 #[cfg(test)]

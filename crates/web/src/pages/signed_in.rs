@@ -19,7 +19,7 @@ use cooperage_app::Error as AppErr;
 use cooperage_db::members::Member;
 use serde::Deserialize;
 
-use super::{Lang, Layout, PageError, Tr, Visitor, refuse_cross_site};
+use super::{Lang, Layout, PageError, Tr, Visitor, answer, refuse_cross_site};
 use crate::api::CurrentMember;
 use crate::{AppError, AppState};
 
@@ -92,13 +92,8 @@ impl SignedIn {
     /// (the login page when the session ended meanwhile).
     pub fn finish(&self, result: Result<Response, AppError>) -> Response {
         match result {
-            Ok(response) => response,
             Err(AppError::Unauthorized(_)) => see_other("/login"),
-            Err(error) => PageError {
-                visitor: self.visitor,
-                error,
-            }
-            .into_response(),
+            result => answer(self.visitor, result),
         }
     }
 }
