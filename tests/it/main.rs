@@ -26,8 +26,6 @@ mod migrations;
 mod network;
 mod offers;
 mod pages;
-// part B: pages of projects, offers, admins and settings
-mod page_kit;
 mod pages_admin;
 mod pages_offers;
 mod pages_projects;

@@ -4,124 +4,35 @@
 
 use cooperage_domain::member::Role;
 use reqwest::Method;
-use reqwest::header::HeaderMap;
-use scraper::{Html, Selector};
 use serde_json::{Value, json};
 
-use crate::support::call;
-use crate::support::{DEADLINE, TestInstance, wait_for};
+use crate::support::pages::{BROWSER, HttpBrowser, Page, check_page, client, page_of};
+use crate::support::{DEADLINE, TestInstance, call, wait_for};
 
-const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-
-/// A client that shows redirects instead of following them.
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// GET a page as a browser (with extra headers); status, headers and the parsed document.
-async fn page(
-    instance: &TestInstance,
-    path: &str,
-    extra: &[(&str, &str)],
-) -> (u16, HeaderMap, Html) {
-    let mut request = client()
-        .get(format!("{}{path}", instance.base))
-        .header("accept", BROWSER);
-    for (name, value) in extra {
-        request = request.header(*name, *value);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.text().await.unwrap();
-    (status, headers, Html::parse_document(&body))
-}
-
-fn select<'a>(html: &'a Html, css: &str) -> Vec<scraper::ElementRef<'a>> {
-    html.select(&Selector::parse(css).unwrap()).collect()
-}
-
-fn attr(html: &Html, css: &str, name: &str) -> Option<String> {
-    select(html, css)
-        .first()
-        .and_then(|e| e.value().attr(name))
-        .map(str::to_owned)
-}
-
-fn text(html: &Html, css: &str) -> String {
-    select(html, css)
-        .first()
-        .map(|e| e.text().collect::<String>().trim().to_owned())
-        .unwrap_or_default()
-}
-
-/// What every page must be: `lang` set, one `h1`, landmarks, every form control labelled,
-/// every image with alt text, and the strict Content-Security-Policy.
-fn check_page(path: &str, headers: &HeaderMap, html: &Html, lang: &str) {
-    assert_eq!(
-        attr(html, "html", "lang").as_deref(),
-        Some(lang),
-        "{path}: lang"
-    );
-    assert_eq!(select(html, "h1").len(), 1, "{path}: one h1");
-    assert_eq!(select(html, "main").len(), 1, "{path}: a main landmark");
-    assert!(!select(html, "header nav").is_empty(), "{path}: navigation");
-    for control in select(html, "input:not([type=hidden]), select, textarea") {
-        let id = control.value().attr("id").unwrap_or_default();
-        let labelled = control.value().attr("aria-label").is_some()
-            || (!id.is_empty() && !select(html, &format!("label[for=\"{id}\"]")).is_empty());
-        assert!(labelled, "{path}: control {id:?} has no label");
-    }
-    for image in select(html, "img") {
-        assert!(
-            image.value().attr("alt").is_some(),
-            "{path}: image without alt"
-        );
-    }
-    let csp = headers["content-security-policy"].to_str().unwrap();
-    assert!(csp.starts_with("default-src 'self'"), "{path}: {csp}");
-    assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
-    assert!(
-        headers["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+/// A visitor's GET of `path` on `coop`, with other headers.
+async fn page(coop: &TestInstance, path: &str, headers: &[(&str, &str)]) -> Page {
+    HttpBrowser::anonymous(coop).get_with(path, headers).await
 }
 
 /// The preview card and the alternate link of a public page.
-fn check_card(path: &str, html: &Html, ap_id: &str, title: &str) {
-    let alternate = attr(
-        html,
+fn check_card(path: &str, page: &Page, ap_id: &str, title: &str) {
+    let alternate = page.attr(
         "link[rel=alternate][type=\"application/activity+json\"]",
         "href",
     );
     assert_eq!(alternate.as_deref(), Some(ap_id), "{path}: alternate link");
-    let og_title = attr(html, "meta[property=\"og:title\"]", "content").unwrap_or_default();
+    let og_title = page
+        .attr("meta[property=\"og:title\"]", "content")
+        .unwrap_or_default();
     assert!(og_title.contains(title), "{path}: og:title {og_title:?}");
     assert!(
-        attr(html, "meta[property=\"og:url\"]", "content").is_some(),
+        page.attr("meta[property=\"og:url\"]", "content").is_some(),
         "{path}: og:url"
     );
     assert!(
-        attr(html, "meta[property=\"og:type\"]", "content").is_some(),
+        page.attr("meta[property=\"og:type\"]", "content").is_some(),
         "{path}: og:type"
     );
-}
-
-/// The ActivityPub document at `url`.
-async fn activity_json(url: &str) -> (u16, Value) {
-    let response = client()
-        .get(url)
-        .header("accept", "application/activity+json")
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 const HOSTILE: &str = "<script>alert(1)</script>Ada \"&\" <b>";
@@ -184,19 +95,19 @@ backend_tests! {
         let ada = format!("http://{}/actors/ada", coop.domain);
 
         // The coop: its public listing and public offer, not the network one.
-        let (status, headers, html) = page(&coop, "/@coop", &[]).await;
-        assert_eq!(status, 200);
-        check_page("/@coop", &headers, &html, "en");
+        let html = page(&coop, "/@coop", &[]).await;
+        assert_eq!(html.status, 200);
+        check_page("/@coop", &html, "en");
         check_card("/@coop", &html, &coop.coop_id(), "Coop coop");
-        let links: Vec<String> = select(&html, "main a").iter()
+        let links: Vec<String> = html.select("main a").iter()
             .filter_map(|a| a.value().attr("href").map(str::to_owned)).collect();
         assert!(links.contains(&listing), "{links:?}");
         assert!(links.contains(&offer), "{links:?}");
         assert!(!links.contains(&network_listing), "a network listing is not public: {links:?}");
-        assert_eq!(text(&html, "main li a[href*=\"/offers/\"]"), "Gestaltung <u>jetzt</u>");
+        assert_eq!(html.text("main li a[href*=\"/offers/\"]"), "Gestaltung <u>jetzt</u>");
         // The actor URL opened in a browser is the same page.
-        let (status, _, html) = page(&coop, "/actors/coop", &[]).await;
-        assert_eq!(status, 200);
+        let html = page(&coop, "/actors/coop", &[]).await;
+        assert_eq!(html.status, 200);
         check_card("/actors/coop", &html, &coop.coop_id(), "Coop coop");
 
         // A member: the hostile name is text, not markup.
@@ -205,59 +116,59 @@ backend_tests! {
         let raw = response.text().await.unwrap();
         assert!(!raw.contains("<script>alert"), "display name unescaped");
         assert!(!raw.contains("<i>Rust"), "bio unescaped");
-        let (status, headers, html) = page(&coop, "/@ada", &[]).await;
-        assert_eq!(status, 200);
-        check_page("/@ada", &headers, &html, "en");
+        let html = page(&coop, "/@ada", &[]).await;
+        assert_eq!(html.status, 200);
+        check_page("/@ada", &html, "en");
         check_card("/@ada", &html, &ada, HOSTILE);
-        assert_eq!(text(&html, "h1"), HOSTILE.trim());
-        assert!(select(&html, "script").is_empty());
-        assert!(select(&html, "main b, main i").is_empty());
+        assert_eq!(html.text("h1"), HOSTILE.trim());
+        assert!(html.select("script").is_empty());
+        assert!(html.select("main b, main i").is_empty());
 
         // The listing and the offer at their ids.
         for (url, title) in [(&listing, "Rust"), (&offer, "Gestaltung <u>jetzt</u>")] {
             let path = url.strip_prefix(&format!("http://{}", coop.domain)).unwrap();
-            let (status, headers, html) = page(&coop, path, &[]).await;
-            assert_eq!(status, 200, "{path}");
-            check_page(path, &headers, &html, "en");
+            let html = page(&coop, path, &[]).await;
+            assert_eq!(html.status, 200, "{path}");
+            check_page(path, &html, "en");
             check_card(path, &html, url, title);
-            assert_eq!(text(&html, "h1"), title);
-            assert!(select(&html, "main img, script").is_empty(), "{path}: markup from a member");
+            assert_eq!(html.text("h1"), title);
+            assert!(html.select("main img, script").is_empty(), "{path}: markup from a member");
             // The same URL, asked for ActivityPub, serves the document.
-            let (status, document) = activity_json(url).await;
+            let (status, document) = HttpBrowser::activity_json(url).await;
             assert_eq!((status, document["id"].as_str()), (200, Some(url.as_str())), "{document}");
         }
-        let (status, document) = activity_json(&coop.coop_id()).await;
+        let (status, document) = HttpBrowser::activity_json(&coop.coop_id()).await;
         assert_eq!((status, document["type"].as_str()), (200, Some("Group")));
-        let (status, document) = activity_json(&format!("{}/@ada", coop.base)).await;
+        let (status, document) = HttpBrowser::activity_json(&format!("{}/@ada", coop.base)).await;
         assert_eq!((status, document["id"].as_str()), (200, Some(ada.as_str())));
 
         // A network listing is not found for a browser (which signs nothing): an HTML page.
         let path = network_listing.strip_prefix(&format!("http://{}", coop.domain)).unwrap();
-        let (status, headers, html) = page(&coop, path, &[]).await;
-        assert_eq!(status, 404);
-        check_page(path, &headers, &html, "en");
-        assert_eq!(text(&html, "h1"), "Page not found");
+        let html = page(&coop, path, &[]).await;
+        assert_eq!(html.status, 404);
+        check_page(path, &html, "en");
+        assert_eq!(html.text("h1"), "Page not found");
         coop.stop().await;
     }
 
     async fn pages_speak_german_when_asked(db) {
         let coop = TestInstance::start(&db).await;
         seeded(&coop).await;
-        let (_, headers, html) = page(&coop, "/@coop", &[("accept-language", "de-DE,de;q=0.9,en;q=0.5")]).await;
-        check_page("/@coop de", &headers, &html, "de");
-        assert_eq!(text(&html, "#listings"), "Fähigkeiten unserer Mitglieder");
+        let html = page(&coop, "/@coop", &[("accept-language", "de-DE,de;q=0.9,en;q=0.5")]).await;
+        check_page("/@coop de", &html, "de");
+        assert_eq!(html.text("#listings"), "Fähigkeiten unserer Mitglieder");
         // The switch sets a cookie that beats the browser's language.
-        let (_, headers, html) = page(&coop, "/login?lang=de", &[("accept-language", "en")]).await;
-        check_page("/login?lang=de", &headers, &html, "de");
-        assert_eq!(text(&html, "h1"), "Anmelden");
-        let set = headers["set-cookie"].to_str().unwrap();
+        let html = page(&coop, "/login?lang=de", &[("accept-language", "en")]).await;
+        check_page("/login?lang=de", &html, "de");
+        assert_eq!(html.text("h1"), "Anmelden");
+        let set = html.headers["set-cookie"].to_str().unwrap();
         assert!(set.starts_with("cooperage_lang=de;"), "{set}");
-        let (_, headers, html) = page(&coop, "/@ada", &[("accept-language", "en"), ("cookie", "cooperage_lang=de")]).await;
-        check_page("/@ada de", &headers, &html, "de");
-        assert_eq!(text(&html, "#listings"), "Angebotene Fähigkeiten");
+        let html = page(&coop, "/@ada", &[("accept-language", "en"), ("cookie", "cooperage_lang=de")]).await;
+        check_page("/@ada de", &html, "de");
+        assert_eq!(html.text("#listings"), "Angebotene Fähigkeiten");
         // And back.
-        let (_, _, html) = page(&coop, "/@ada?lang=en", &[("cookie", "cooperage_lang=de")]).await;
-        assert_eq!(attr(&html, "html", "lang").as_deref(), Some("en"));
+        let html = page(&coop, "/@ada?lang=en", &[("cookie", "cooperage_lang=de")]).await;
+        assert_eq!(html.attr("html", "lang").as_deref(), Some("en"));
         coop.stop().await;
     }
 
@@ -265,12 +176,12 @@ backend_tests! {
         let coop = TestInstance::start(&db).await;
         seeded(&coop).await;
         // Not logged in: to the login page.
-        let (status, headers, _) = page(&coop, "/", &[]).await;
-        assert_eq!((status, headers["location"].to_str().unwrap()), (303, "/login"));
-        let (status, headers, html) = page(&coop, "/login", &[]).await;
-        assert_eq!(status, 200);
-        check_page("/login", &headers, &html, "en");
-        assert_eq!(select(&html, "form[method=post][action=\"/login\"] input").len(), 2);
+        let html = page(&coop, "/", &[]).await;
+        assert_eq!((html.status, html.location()), (303, "/login".to_owned()));
+        let html = page(&coop, "/login", &[]).await;
+        assert_eq!(html.status, 200);
+        check_page("/login", &html, "en");
+        assert_eq!(html.select("form[method=post][action=\"/login\"] input").len(), 2);
 
         let login = |password: &'static str, site: &'static str| {
             let url = format!("{}/login", coop.base);
@@ -284,20 +195,20 @@ backend_tests! {
         };
         let wrong = login("wrong", "same-origin").await;
         assert_eq!(wrong.status(), 401);
-        let html = Html::parse_document(&wrong.text().await.unwrap());
-        assert_eq!(text(&html, "[role=alert]"), "Wrong login or password.");
-        assert_eq!(attr(&html, "#login", "value").as_deref(), Some("ada"));
+        let html = page_of(wrong).await;
+        assert_eq!(html.text("[role=alert]"), "Wrong login or password.");
+        assert_eq!(html.attr("#login", "value").as_deref(), Some("ada"));
 
         let right = login(TestInstance::PASSWORD, "same-origin").await;
         assert_eq!(right.status(), 303);
         assert_eq!(right.headers()["location"], "/");
         let cookie = right.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
         assert!(cookie.starts_with("cooperage_session="), "{cookie}");
-        let (status, headers, html) = page(&coop, "/", &[("cookie", &cookie)]).await;
-        assert_eq!(status, 200);
-        check_page("/", &headers, &html, "en");
-        assert_eq!(text(&html, "h1"), format!("Welcome, {}", HOSTILE.trim()));
-        let mut mine: Vec<String> = select(&html, "#mine ~ ul li a").iter().map(|a| a.text().collect()).collect();
+        let html = page(&coop, "/", &[("cookie", &cookie)]).await;
+        assert_eq!(html.status, 200);
+        check_page("/", &html, "en");
+        assert_eq!(html.text("h1"), format!("Welcome, {}", HOSTILE.trim()));
+        let mut mine: Vec<String> = html.select("#mine ~ ul li a").iter().map(|a| a.text().collect()).collect();
         mine.sort();
         assert_eq!(mine, ["Geheim", "Rust"]);
         // The same session works for the API: one login for both.
@@ -305,15 +216,15 @@ backend_tests! {
         assert_eq!((status, me["username"].as_str()), (200, Some("ada")), "{me}");
 
         // A stale cookie gets the form, not a redirect back to the dashboard (a loop).
-        let (status, _, html) = page(&coop, "/login", &[("cookie", "cooperage_session=coop_ses_stale")]).await;
-        assert_eq!((status, text(&html, "h1")), (200, "Log in".to_owned()));
+        let html = page(&coop, "/login", &[("cookie", "cooperage_session=coop_ses_stale")]).await;
+        assert_eq!((html.status, html.text("h1")), (200, "Log in".to_owned()));
 
         // Logging out ends the session.
         let out = client().post(format!("{}/logout", coop.base)).header("cookie", &cookie)
             .header("sec-fetch-site", "same-origin").send().await.unwrap();
         assert_eq!(out.status(), 303);
-        let (status, _, _) = page(&coop, "/", &[("cookie", &cookie)]).await;
-        assert_eq!(status, 303);
+        let html = page(&coop, "/", &[("cookie", &cookie)]).await;
+        assert_eq!(html.status, 303);
         coop.stop().await;
     }
 
@@ -341,25 +252,25 @@ backend_tests! {
                 assert_eq!(response.status(), 403, "{path} {headers:?}");
                 let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
                 assert!(csp.starts_with("default-src 'self'"));
-                let html = Html::parse_document(&response.text().await.unwrap());
-                assert_eq!(text(&html, "h1"), "Not allowed");
+                let html = page_of(response).await;
+                assert_eq!(html.text("h1"), "Not allowed");
                 assert!(response_has_no_session(&html));
             }
         }
         // The session survived the refused logout.
-        let (status, _, _) = page(&coop, "/", &[("cookie", &cookie)]).await;
-        assert_eq!(status, 200);
+        let html = page(&coop, "/", &[("cookie", &cookie)]).await;
+        assert_eq!(html.status, 200);
         coop.stop().await;
     }
 
     async fn browsers_get_html_error_pages_and_the_api_keeps_json(db) {
         let coop = TestInstance::start(&db).await;
-        let (status, headers, html) = page(&coop, "/no/such/page", &[]).await;
-        assert_eq!(status, 404);
-        check_page("/no/such/page", &headers, &html, "en");
-        assert!(select(&html, "main a[href=\"/\"]").len() == 1, "says where to go");
-        let (status, _, html) = page(&coop, "/@nobody", &[("accept-language", "de")]).await;
-        assert_eq!((status, text(&html, "h1")), (404, "Seite nicht gefunden".to_owned()));
+        let html = page(&coop, "/no/such/page", &[]).await;
+        assert_eq!(html.status, 404);
+        check_page("/no/such/page", &html, "en");
+        assert!(html.select("main a[href=\"/\"]").len() == 1, "says where to go");
+        let html = page(&coop, "/@nobody", &[("accept-language", "de")]).await;
+        assert_eq!((html.status, html.text("h1")), (404, "Seite nicht gefunden".to_owned()));
         for (path, accept) in [("/api/v1/nothing", BROWSER), ("/no/such/page", "application/json")] {
             let response = client().get(format!("{}{path}", coop.base)).header("accept", accept)
                 .send().await.unwrap();
@@ -371,6 +282,111 @@ backend_tests! {
         assert_eq!(css.status(), 200);
         assert!(css.headers()["content-type"].to_str().unwrap().starts_with("text/css"));
         assert!(css.text().await.unwrap().contains("main"));
+        coop.stop().await;
+    }
+
+    async fn a_public_proposal_has_a_read_only_page_for_visitors_with_a_preview_card(db) {
+        let coop = TestInstance::start(&db).await;
+        coop.create_account("ada", Role::Member, true).await;
+        let ada = HttpBrowser::login(&coop, "ada").await;
+        let closes = (chrono::Utc::now() + chrono::TimeDelta::days(2)).format("%Y-%m-%dT%H:%M").to_string();
+        let open = |title: &'static str, scope: &'static str, results: &'static str| {
+            let closes = closes.clone();
+            let ada = &ada;
+            async move {
+                let opened = ada.post("/proposals", &[("title", title), ("body", "Unser **Vertrag** endet."),
+                    ("kind", "single"), ("options", "Leipzig\nBerlin"), ("closes_at", &closes),
+                    ("scope", scope), ("counting", "member"), ("results", results)]).await;
+                assert_eq!(opened.status, 303, "{}", opened.main_text());
+                opened.location()
+            }
+        };
+        let network = open("Server nach Leipzig", "network", "hidden").await;
+        let coop_only = open("Neue Kaffeemaschine", "coop", "live").await;
+        let voted = ada.post(&format!("{network}/vote"), &[("options", "Leipzig")]).await;
+        assert_eq!(voted.status, 303, "{}", voted.main_text());
+        let commented = ada.post(&format!("{network}/comments"), &[("text", "Leipzig ist *näher*.")]).await;
+        assert_eq!(commented.status, 303, "{}", commented.main_text());
+
+        // The member's page: the vote form, and the alternate link to the Question.
+        let mine = ada.open(&network, "en").await;
+        assert_eq!(mine.select("form[action$=\"/vote\"]").len(), 1);
+        let ap_id = mine.attr("link[rel=alternate][type=\"application/activity+json\"]", "href").unwrap();
+        let path = ap_id.strip_prefix(&format!("http://{}", coop.domain)).unwrap().to_owned();
+        assert!(path.starts_with("/proposals/") && path != network, "{path}");
+
+        // A visitor (a link from Mastodon): read-only, with the preview card.
+        let visitor = HttpBrowser::anonymous(&coop);
+        for shown in [&path, &network] {
+            let page = visitor.open(shown, "en").await;
+            check_card(shown, &page, &ap_id, "Server nach Leipzig");
+            assert_eq!(page.text("h1"), "Server nach Leipzig");
+            assert_eq!(page.text(".body strong"), "Vertrag");
+            let main = page.main_text();
+            assert!(main.contains(&format!("Hosted by Coop coop (@coop@{})", coop.domain)), "{main}");
+            assert!(main.contains("The results are hidden until the proposal closes."), "{main}");
+            assert!(main.contains("1 voter"), "{main}");
+            assert!(main.contains("Leipzig ist näher."), "{main}");
+            assert!(page.select("main form").is_empty(), "no forms for visitors");
+            assert_eq!(page.attr("#members-vote a", "href").as_deref(), Some("/login"));
+            let description = page.attr("meta[property=\"og:description\"]", "content").unwrap();
+            assert!(description.starts_with("the whole network · single choice · closes "), "{description}");
+        }
+        // The same URL serves the Question to ActivityPub clients.
+        let (status, question) = HttpBrowser::activity_json(&ap_id).await;
+        assert_eq!((status, question["type"].as_str()), (200, Some("Question")), "{question}");
+        assert_eq!(question["id"].as_str(), Some(ap_id.as_str()));
+
+        // A coop proposal is not for visitors, by number or by id; members see it.
+        let member = cooperage_app::members::find(coop.app(), "ada").await.unwrap();
+        let number: i64 = coop_only.strip_prefix("/proposals/").unwrap().parse().unwrap();
+        let inside = cooperage_app::proposals::show(coop.app(), &member, number).await.unwrap();
+        let inside_path = inside.proposal.ap_id.strip_prefix(&format!("http://{}", coop.domain)).unwrap().to_owned();
+        for hidden in [&coop_only, &inside_path] {
+            let page = visitor.get(hidden).await;
+            assert_eq!(page.status, 404, "{hidden}");
+            check_page(hidden, &page, "en");
+            assert_eq!(page.text("h1"), "Page not found");
+            assert!(!page.main_text().contains("Kaffeemaschine"));
+        }
+        assert_eq!(ada.open(&coop_only, "en").await.text("h1"), "Neue Kaffeemaschine");
+        coop.stop().await;
+    }
+
+    async fn a_budget_change_is_attached_to_a_coop_proposal_on_its_form(db) {
+        let coop = TestInstance::start(&db).await;
+        coop.create_account("ada", Role::Member, false).await;
+        let ada = HttpBrowser::login(&coop, "ada").await;
+        let started = ada.post("/projects", &[("name", "Kassenbuch"), ("status", "active"),
+            ("currency", "EUR"), ("budget", "5000")]).await;
+        let project = started.location().strip_prefix("/projects/").unwrap().to_owned();
+        let form = ada.open("/proposals/new", "en").await;
+        assert_eq!(form.texts("#budget_project option"), ["No budget change", "Kassenbuch"]);
+        let closes = (chrono::Utc::now() + chrono::TimeDelta::days(2)).format("%Y-%m-%dT%H:%M").to_string();
+        let proposal = |scope: &'static str| {
+            vec![("title", "Neue Kasse".to_owned()), ("kind", "consent".to_owned()),
+                ("closes_at", closes.clone()), ("scope", scope.to_owned()),
+                ("budget_project", project.clone()), ("budget_kind", "expense".to_owned()),
+                ("budget_amount", "1,200.00".to_owned()), ("budget_category", "Geräte".to_owned()),
+                ("budget_reason", "Die alte ist kaputt".to_owned())]
+        };
+        let fields = proposal("network");
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let wrong = ada.post("/proposals", &fields).await;
+        assert_eq!(wrong.status, 422, "a network proposal cannot change a budget");
+        check_page("the proposal form again", &wrong, "en");
+        assert!(wrong.text("[role=alert]").starts_with("Please check Budget:"), "{}", wrong.text("[role=alert]"));
+        assert_eq!(wrong.attr("#budget_amount", "value").as_deref(), Some("1,200.00"));
+        assert_eq!(wrong.attr("#budget_project option[selected]", "value"), Some(project.clone()));
+
+        let fields = proposal("coop");
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let opened = ada.post("/proposals", &fields).await;
+        assert_eq!(opened.status, 303, "{}", opened.main_text());
+        let page = ada.open(&opened.location(), "en").await;
+        let facts: Vec<String> = page.texts("dl dt").into_iter().zip(page.texts("dl dd"))
+            .map(|(name, value)| format!("{name}: {value}")).collect();
+        assert!(facts.contains(&"Budget change: expense of €1,200.00 for Kassenbuch".to_owned()), "{facts:?}");
         coop.stop().await;
     }
 
@@ -404,8 +420,8 @@ backend_tests! {
             assert_eq!(status, 201, "{offer}");
         }
         let matches = wait_for("the matching offer on ana's dashboard", DEADLINE, || async {
-            let (_, _, html) = page(&a, "/", &[("cookie", &ana)]).await;
-            let found: Vec<String> = select(&html, "#matches ~ ul li a").iter()
+            let html = page(&a, "/", &[("cookie", &ana)]).await;
+            let found: Vec<String> = html.select("#matches ~ ul li a").iter()
                 .map(|e| e.text().collect()).collect();
             (!found.is_empty()).then_some(found)
         }).await;
@@ -416,6 +432,6 @@ backend_tests! {
 }
 
 /// An error page offers no way to act as the member (no logout button: not logged in here).
-fn response_has_no_session(html: &Html) -> bool {
-    select(html, "form[action=\"/logout\"]").is_empty()
+fn response_has_no_session(page: &Page) -> bool {
+    page.select("form[action=\"/logout\"]").is_empty()
 }

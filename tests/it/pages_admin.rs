@@ -5,7 +5,7 @@
 
 use cooperage_domain::member::Role;
 
-use crate::page_kit::Browser;
+use crate::support::pages::{HttpBrowser, check_page};
 use crate::support::{DEADLINE, TestInstance, wait_for};
 
 const ADMIN_PAGES: [&str; 5] = [
@@ -21,15 +21,15 @@ backend_tests! {
         let coop = TestInstance::start(&db).await;
         coop.create_account("root", Role::Member, true).await;
         coop.create_account("ada", Role::Member, false).await;
-        let root = Browser::login(&coop, "root").await;
-        let ada = Browser::login(&coop, "ada").await;
+        let root = HttpBrowser::login(&coop, "root").await;
+        let ada = HttpBrowser::login(&coop, "ada").await;
         for path in ADMIN_PAGES {
             root.open(path, "en").await;
             let refused = ada.get(path).await;
             assert_eq!(refused.status, 403, "{path}");
-            crate::page_kit::check_page(path, &refused, "en");
+            check_page(path, &refused, "en");
             assert_eq!(refused.text("h1"), "Not allowed");
-            assert_eq!(Browser::anonymous(&coop).get(path).await.location(), "/login", "{path}");
+            assert_eq!(HttpBrowser::anonymous(&coop).get(path).await.location(), "/login", "{path}");
         }
         // Their forms too, even from our own pages.
         for (path, form) in [
@@ -55,12 +55,12 @@ backend_tests! {
         coop.create_account("root", Role::Member, true).await;
         coop.create_account("ada", Role::Member, false).await;
         coop.create_account("bob", Role::Member, false).await;
-        let root = Browser::login(&coop, "root").await;
+        let root = HttpBrowser::login(&coop, "root").await;
 
         // An invitation: its link shown once, listed, then revoked.
         let made = root.post("/admin/invitations", &[("role", "candidate"), ("expires_in_hours", "48")]).await;
         assert_eq!(made.status, 201, "{}", made.main_text());
-        crate::page_kit::check_page("/admin/invitations (made)", &made, "en");
+        check_page("/admin/invitations (made)", &made, "en");
         let link = made.attr("#invitation-url", "value").unwrap();
         assert!(link.starts_with(&format!("{}/join#coop_inv_", coop.base)), "{link}");
         let listed = root.open("/admin/invitations", "en").await;
@@ -133,8 +133,8 @@ backend_tests! {
         let b = TestInstance::start_named(&db_b, "sued").await;
         a.create_account("root", Role::Member, true).await;
         b.create_account("boss", Role::Member, true).await;
-        let root = Browser::login(&a, "root").await;
-        let boss = Browser::login(&b, "boss").await;
+        let root = HttpBrowser::login(&a, "root").await;
+        let boss = HttpBrowser::login(&b, "boss").await;
         assert!(root.open("/admin/federation", "en").await.select("#network-list li").is_empty());
 
         let unknown = root.post("/admin/federation/follow", &[("handle", &format!("@nobody@{}", b.domain))]).await;
@@ -144,7 +144,7 @@ backend_tests! {
 
         let followed = root.post("/admin/federation/follow", &[("handle", &b.coop_handle())]).await;
         assert_eq!(followed.status, 200, "{}", followed.main_text());
-        crate::page_kit::check_page("/admin/federation/follow", &followed, "en");
+        check_page("/admin/federation/follow", &followed, "en");
         assert!(followed.text("[role=status]").starts_with(&format!("Follow request sent to @sued@{}", b.domain)),
             "{}", followed.text("[role=status]"));
         // B follows back from its own admin page: the two coops are a network.
@@ -154,7 +154,7 @@ backend_tests! {
             let page = root.get("/admin/federation").await;
             (!page.select("#network-list li").is_empty()).then_some(page)
         }).await;
-        crate::page_kit::check_page("/admin/federation", &network, "en");
+        check_page("/admin/federation", &network, "en");
         assert_eq!(network.text("#network-list li a"), format!("@sued@{}", b.domain));
         wait_for("A in B's network on the admin page", DEADLINE, || async {
             let page = boss.get("/admin/federation").await;

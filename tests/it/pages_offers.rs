@@ -7,7 +7,7 @@ use cooperage_domain::member::Role;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::page_kit::Browser;
+use crate::support::pages::{HttpBrowser, check_page};
 use crate::support::{DEADLINE, TestInstance, call, link, wait_for};
 
 backend_tests! {
@@ -25,7 +25,7 @@ backend_tests! {
         assert_eq!(status, 201, "{body}");
 
         // On A: a project, and its offer through the form.
-        let ana = Browser::login(&a, "ana").await;
+        let ana = HttpBrowser::login(&a, "ana").await;
         let started = ana.post("/projects", &[("name", "Kassenbuch"), ("status", "active"),
             ("currency", "EUR"), ("budget", "20000")]).await;
         assert_eq!(started.status, 303, "{}", started.main_text());
@@ -36,7 +36,7 @@ backend_tests! {
             ("skills", ""), ("estimated_hours", "40"), ("compensation", "to_be_discussed"),
             ("audience", "network")]).await;
         assert_eq!(wrong.status, 422);
-        crate::page_kit::check_page("the offer form again", &wrong, "en");
+        check_page("the offer form again", &wrong, "en");
         assert!(wrong.text("[role=alert]").starts_with("Please check Skills wanted:"), "{}", wrong.text("[role=alert]"));
         assert_eq!(wrong.attr("#title", "value").as_deref(), Some("Rust-Entwicklung"));
         let published = ana.post(&format!("/projects/{project}/offers"), &[
@@ -58,12 +58,12 @@ backend_tests! {
         assert_eq!(list.texts("#our-offers ~ ul li > a"), ["Rust-Entwicklung"]);
 
         // On B: the offer in the network, fitting bea's listing.
-        let bea = Browser::login(&b, "bea").await;
+        let bea = HttpBrowser::login(&b, "bea").await;
         let list = wait_for("the offer on B's offer page", DEADLINE, || async {
             let list = bea.get("/offers").await;
             (!list.select("#network-offers ~ ul li").is_empty()).then_some(list)
         }).await;
-        crate::page_kit::check_page("/offers on B", &list, "en");
+        check_page("/offers on B", &list, "en");
         assert_eq!(list.texts("#network-offers ~ ul li > a"), ["Rust-Entwicklung"]);
         assert_eq!(list.text("#network-offers ~ ul li .fits"), "Fits: bea (Rust)");
         assert!(list.text("#network-offers ~ ul li").contains(&format!("@nord@{}", a.domain)));
@@ -92,7 +92,7 @@ backend_tests! {
             let review = ana.get(&review_path).await;
             (!review.select("[data-application]").is_empty()).then_some(review)
         }).await;
-        crate::page_kit::check_page(&review_path, &review, "en");
+        check_page(&review_path, &review, "en");
         assert_eq!(review.text(".applicant"), format!("@bea@{}", b.domain));
         assert_eq!(review.text("blockquote"), "Gern! Ich kenne Kassen.");
         assert!(review.text("[data-application]").contains("Rust (expert)"), "{}", review.text("[data-application]"));
@@ -105,7 +105,7 @@ backend_tests! {
         assert!(review.select("[data-application] form").is_empty(), "answered once");
         // A member of another project may not answer (a candidate does not even see it).
         a.create_account("cid", Role::Candidate, false).await;
-        let cid = Browser::login(&a, "cid").await;
+        let cid = HttpBrowser::login(&a, "cid").await;
         assert_eq!(cid.get(&review_path).await.status, 404);
 
         // On B: the answer arrives.

@@ -5,8 +5,8 @@
 
 use cooperage_domain::member::Role;
 
-use crate::page_kit::{Browser, Page};
 use crate::support::TestInstance;
+use crate::support::pages::{HttpBrowser, Page, check_page, client, encode};
 
 /// The width of a project's "spent" bar in the cockpit's chart.
 fn spent_bar(cockpit: &Page, project: &str) -> i64 {
@@ -28,7 +28,7 @@ fn cockpit_figure(cockpit: &Page, project: &str, column: &str) -> String {
 }
 
 /// Starts a project through the list's form; returns its id.
-async fn start_project(ada: &Browser<'_>, name: &str) -> String {
+async fn start_project(ada: &HttpBrowser<'_>, name: &str) -> String {
     let created = ada
         .post(
             "/projects",
@@ -55,13 +55,15 @@ backend_tests! {
     async fn a_ledger_entry_recorded_on_the_page_changes_the_cockpit(db) {
         let coop = TestInstance::start(&db).await;
         coop.create_account("ada", Role::Member, false).await;
-        let ada = Browser::login(&coop, "ada").await;
+        let ada = HttpBrowser::login(&coop, "ada").await;
 
         let list = ada.open("/projects", "en").await;
         assert!(list.select("#projects").is_empty(), "no projects yet");
         let id = start_project(&ada, "Kassenbuch").await;
         let list = ada.open("/projects", "en").await;
         assert_eq!(list.texts("#projects tbody th"), ["Kassenbuch"]);
+        let dashboard = ada.open("/", "en").await;
+        assert_eq!(dashboard.attr("#projects ~ ul li a", "href"), Some(format!("/projects/{id}")));
         assert_eq!(list.text("#projects td.budget"), "€1,000.00");
 
         let cockpit = ada.open("/cockpit", "en").await;
@@ -137,7 +139,7 @@ backend_tests! {
         assert!(too_long.text("[role=alert]").starts_with("Please check Hours:"));
 
         // German: the same figures as Germans write them.
-        let mut german = Browser::login(&coop, "ada").await;
+        let mut german = HttpBrowser::login(&coop, "ada").await;
         german.language = "de";
         let cockpit = german.open("/cockpit", "de").await;
         assert_eq!(cockpit_figure(&cockpit, &id, "spent"), "100,00\u{a0}€");
@@ -159,7 +161,7 @@ backend_tests! {
     async fn cross_site_posts_to_the_project_forms_are_refused(db) {
         let coop = TestInstance::start(&db).await;
         coop.create_account("ada", Role::Member, false).await;
-        let ada = Browser::login(&coop, "ada").await;
+        let ada = HttpBrowser::login(&coop, "ada").await;
         let id = start_project(&ada, "Kassenbuch").await;
         let form = [("kind", "expense"), ("amount", "10"), ("date", "2026-12-01"),
             ("category", ""), ("description", "")];
@@ -174,7 +176,7 @@ backend_tests! {
         assert!(project.select("table tbody tr").is_empty(), "nothing was recorded");
         assert_eq!(ada.open("/projects", "en").await.texts("#projects tbody th"), ["Kassenbuch"]);
         // Not logged in: to the login page; another member's cookie is needed to write.
-        let visitor = Browser::anonymous(&coop);
+        let visitor = HttpBrowser::anonymous(&coop);
         assert_eq!(visitor.get("/cockpit").await.location(), "/login");
         assert_eq!(visitor.post(&format!("/projects/{id}/money"), &form).await.location(), "/login");
         coop.stop().await;
@@ -183,7 +185,7 @@ backend_tests! {
     async fn a_members_language_setting_decides_the_language_of_their_pages(db) {
         let coop = TestInstance::start(&db).await;
         coop.create_account("ada", Role::Member, false).await;
-        let ada = Browser::login(&coop, "ada").await;
+        let ada = HttpBrowser::login(&coop, "ada").await;
         let settings = ada.open("/settings", "en").await;
         assert_eq!(settings.attr("#language option[selected]", "value").as_deref(), Some(""));
 
@@ -196,11 +198,22 @@ backend_tests! {
         assert_eq!(settings.text("h1"), "Einstellungen");
         assert_eq!(settings.attr("#language option[selected]", "value").as_deref(), Some("de"));
         ada.open("/cockpit", "de").await;
+        // Logging in again (another browser) brings the language cookie along, for the
+        // pages that do not look the member up.
+        let login = client().post(format!("{}/login", coop.base))
+            .header("origin", &coop.base)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&[("login", "ada"), ("password", TestInstance::PASSWORD)]))
+            .send().await.unwrap();
+        assert_eq!(login.status(), 303);
+        let cookies: Vec<&str> = login.headers().get_all("set-cookie").iter()
+            .map(|v| v.to_str().unwrap()).collect();
+        assert!(cookies.iter().any(|c| c.starts_with("cooperage_lang=de;")), "{cookies:?}");
         // The switch still beats the setting, for the page it is on.
         ada.open("/cockpit?lang=en", "en").await;
         // Someone else on the same browser language is not affected.
         coop.create_account("bob", Role::Member, false).await;
-        Browser::login(&coop, "bob").await.open("/cockpit", "en").await;
+        HttpBrowser::login(&coop, "bob").await.open("/cockpit", "en").await;
 
         let unknown = ada.post("/settings/language", &[("language", "fr")]).await;
         assert_eq!(unknown.status, 422);
@@ -223,5 +236,5 @@ backend_tests! {
 
 /// A page shown again with a form's problem still passes the page checks.
 fn check_wrong(page: &Page) {
-    crate::page_kit::check_page("a form's problem", page, "en");
+    check_page("a form's problem", page, "en");
 }

@@ -3,7 +3,7 @@
 
 use scraper::Html;
 
-use crate::support::browser::accessibility_problem;
+use crate::support::pages::accessibility_problem;
 use crate::support::{Browser, TestDb, TestInstance};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

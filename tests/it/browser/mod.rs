@@ -3,6 +3,7 @@
 //! console errors, one h1, lang, labelled controls, alt text). Two instances federate for
 //! real where the flow crosses coops. Screenshots land in `target/screenshots/`.
 
+mod coops;
 mod forms;
 mod kit;
 mod member;

@@ -7,6 +7,7 @@ pub mod browser;
 pub mod db;
 mod instance;
 pub mod mastodon;
+pub mod pages;
 
 use std::future::Future;
 use std::time::{Duration, Instant};

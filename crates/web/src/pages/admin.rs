@@ -16,9 +16,8 @@ use cooperage_domain::member::{GroupKind, Role, Status};
 use serde::Deserialize;
 
 use super::format;
-use super::signed_in::{self, PROBLEM, finish, form_problem, layout, see_other, ticked};
-use super::{Layout, Tr, Visitor, render};
-use crate::api::CurrentMember;
+use super::signed_in::{SignedIn, form_problem, see_other, status_for, ticked};
+use super::{Layout, Tr, render};
 use crate::{AppError, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -48,14 +47,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/federation/hosts/clear", post(clear_host_policy))
 }
 
-fn status_for(problem: &Option<String>) -> StatusCode {
-    if problem.is_some() {
-        PROBLEM
-    } else {
-        StatusCode::OK
-    }
-}
-
 // ---- index ----
 
 #[derive(Template)]
@@ -66,22 +57,19 @@ struct IndexPage {
 }
 
 /// `GET /admin`: the admin pages, and how many candidates wait for promotion.
-async fn index(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-) -> Response {
+async fn index(State(state): State<AppState>, me: SignedIn) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
+        me.require_admin()?;
+        let visitor = me.visitor;
         let ready = members::candidates_ready(&state.app).await?.len();
         let page = IndexPage {
-            l: layout(&visitor, &admin, visitor.tr().get("admin-title")),
+            l: me.layout(visitor.tr().get("admin-title")),
             ready,
         };
         Ok(render(&visitor, StatusCode::OK, &page))
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 // ---- members ----
@@ -135,15 +123,15 @@ fn member_rows(t: &Tr, all: &[Member]) -> Vec<MemberRow> {
 
 async fn show_members(
     state: &AppState,
-    visitor: Visitor,
-    admin: &Member,
+    me: &SignedIn,
     problem: Option<String>,
 ) -> Result<Response, AppError> {
+    let visitor = me.visitor;
     let t = visitor.tr();
     let all = members::list(&state.app).await?;
     let ready = members::candidates_ready(&state.app).await?;
     let page = MembersPage {
-        l: layout(&visitor, admin, t.get("admin-members-title")),
+        l: me.layout(t.get("admin-members-title")),
         members: member_rows(&t, &all),
         ready: ready.iter().map(|m| m.username.clone()).collect(),
         buddies: all
@@ -165,17 +153,13 @@ async fn show_members(
 }
 
 /// `GET /admin/members`.
-async fn members_page(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-) -> Response {
+async fn members_page(State(state): State<AppState>, me: SignedIn) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
-        show_members(&state, visitor, &admin, None).await
+        me.require_admin()?;
+        show_members(&state, &me, None).await
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -193,13 +177,13 @@ struct MemberForm {
 /// them (every field is sent; the operation changes what differs and tells the network).
 async fn change_member(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path(username): Path<String>,
     Form(form): Form<MemberForm>,
 ) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
+        me.require_admin()?;
+        let (visitor, admin) = (me.visitor, &me.member);
         let parsed = Role::parse(form.role.trim())
             .map_err(|e| cooperage_app::Error::invalid("role", e.to_string()))
             .and_then(|role| {
@@ -215,7 +199,7 @@ async fn change_member(
                     admin: Some(ticked(&form.admin)),
                     buddy: Some(Some(form.buddy.trim().to_owned()).filter(|b| !b.is_empty())),
                 };
-                members::change(&state.app, &admin, &username, change)
+                members::change(&state.app, admin, &username, change)
                     .await
                     .map(|_| ())
             }
@@ -224,13 +208,13 @@ async fn change_member(
         match outcome {
             Ok(()) => Ok(see_other("/admin/members")),
             Err(error) => {
-                let problem = form_problem(&visitor.tr(), error.into())?;
-                show_members(&state, visitor, &admin, Some(problem)).await
+                let problem = form_problem(&visitor.tr(), error)?;
+                show_members(&state, &me, Some(problem)).await
             }
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 // ---- invitations ----
@@ -263,16 +247,16 @@ struct InvitationsPage {
 
 async fn show_invitations(
     state: &AppState,
-    visitor: Visitor,
-    admin: &Member,
+    me: &SignedIn,
     created: Option<Created>,
     problem: Option<String>,
 ) -> Result<Response, AppError> {
+    let visitor = me.visitor;
     let t = visitor.tr();
     let open = invitations::open(&state.app).await?;
     let all = members::list(&state.app).await?;
     let page = InvitationsPage {
-        l: layout(&visitor, admin, t.get("admin-invitations-title")),
+        l: me.layout(t.get("admin-invitations-title")),
         invitations: open
             .iter()
             .map(|i| InvitationRow {
@@ -302,17 +286,13 @@ async fn show_invitations(
 }
 
 /// `GET /admin/invitations`.
-async fn invitations_page(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-) -> Response {
+async fn invitations_page(State(state): State<AppState>, me: SignedIn) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
-        show_invitations(&state, visitor, &admin, None, None).await
+        me.require_admin()?;
+        show_invitations(&state, &me, None, None).await
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -328,12 +308,12 @@ struct InvitationForm {
 /// redirected: the secret is not stored and could not be shown again).
 async fn create_invitation(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Form(form): Form<InvitationForm>,
 ) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
+        me.require_admin()?;
+        let (visitor, admin) = (me.visitor, &me.member);
         let t = visitor.tr();
         let hours = match form.expires_in_hours.trim() {
             "" => Ok(None),
@@ -345,7 +325,7 @@ async fn create_invitation(
             .map_err(|e| cooperage_app::Error::invalid("role", e.to_string()));
         let outcome = match (role, hours) {
             (Ok(role), Ok(hours)) => {
-                invitations::invite(&state.app, &admin, role, ticked(&form.admin), hours).await
+                invitations::invite(&state.app, admin, role, ticked(&form.admin), hours).await
             }
             (Err(error), _) | (_, Err(error)) => Err(error),
         };
@@ -364,32 +344,31 @@ async fn create_invitation(
                         ],
                     ),
                 };
-                show_invitations(&state, visitor, &admin, Some(created), None).await
+                show_invitations(&state, &me, Some(created), None).await
             }
             Err(error) => {
-                let problem = form_problem(&t, error.into())?;
-                show_invitations(&state, visitor, &admin, None, Some(problem)).await
+                let problem = form_problem(&t, error)?;
+                show_invitations(&state, &me, None, Some(problem)).await
             }
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 /// `POST /admin/invitations/{id}/revoke`.
 async fn revoke_invitation(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path(id): Path<i64>,
 ) -> Response {
     let result = async {
-        signed_in::admin(current)?;
+        me.require_admin()?;
         invitations::revoke(&state.app, id).await?;
         Ok(see_other("/admin/invitations"))
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 // ---- groups ----
@@ -414,14 +393,14 @@ struct GroupsPage {
 
 async fn show_groups(
     state: &AppState,
-    visitor: Visitor,
-    admin: &Member,
+    me: &SignedIn,
     problem: Option<String>,
 ) -> Result<Response, AppError> {
+    let visitor = me.visitor;
     let t = visitor.tr();
     let all = groups::list(&state.app).await?;
     let page = GroupsPage {
-        l: layout(&visitor, admin, t.get("admin-groups-title")),
+        l: me.layout(t.get("admin-groups-title")),
         groups: all
             .into_iter()
             .map(|(g, members)| GroupRow {
@@ -442,17 +421,13 @@ async fn show_groups(
 }
 
 /// `GET /admin/groups`.
-async fn groups_page(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-) -> Response {
+async fn groups_page(State(state): State<AppState>, me: SignedIn) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
-        show_groups(&state, visitor, &admin, None).await
+        me.require_admin()?;
+        show_groups(&state, &me, None).await
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -468,12 +443,12 @@ struct GroupForm {
 /// `POST /admin/groups`: a new working, city or competence group.
 async fn create_group(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Form(form): Form<GroupForm>,
 ) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
+        me.require_admin()?;
+        let visitor = me.visitor;
         let outcome = match GroupKind::parse(form.kind.trim()) {
             Ok(kind) => groups::create(&state.app, &form.name, kind, form.description)
                 .await
@@ -483,13 +458,13 @@ async fn create_group(
         match outcome {
             Ok(()) => Ok(see_other("/admin/groups")),
             Err(error) => {
-                let problem = form_problem(&visitor.tr(), error.into())?;
-                show_groups(&state, visitor, &admin, Some(problem)).await
+                let problem = form_problem(&visitor.tr(), error)?;
+                show_groups(&state, &me, Some(problem)).await
             }
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -501,39 +476,39 @@ struct UsernameForm {
 /// `POST /admin/groups/{id}/members`.
 async fn add_to_group(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<UsernameForm>,
 ) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
-        match groups::add_member(&state.app, &admin, id, form.username.trim()).await {
+        me.require_admin()?;
+        let (visitor, admin) = (me.visitor, &me.member);
+        match groups::add_member(&state.app, admin, id, form.username.trim()).await {
             Ok(()) => Ok(see_other("/admin/groups")),
             Err(error) => {
-                let problem = form_problem(&visitor.tr(), error.into())?;
-                show_groups(&state, visitor, &admin, Some(problem)).await
+                let problem = form_problem(&visitor.tr(), error)?;
+                show_groups(&state, &me, Some(problem)).await
             }
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 /// `POST /admin/groups/{id}/members/{username}/remove`.
 async fn remove_from_group(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path((id, username)): Path<(i64, String)>,
 ) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
-        groups::remove_member(&state.app, &admin, id, &username).await?;
+        me.require_admin()?;
+        let admin = &me.member;
+        groups::remove_member(&state.app, admin, id, &username).await?;
         Ok(see_other("/admin/groups"))
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 // ---- federation ----
@@ -597,10 +572,10 @@ struct Said {
 
 async fn show_federation(
     state: &AppState,
-    visitor: Visitor,
-    admin: &Member,
+    me: &SignedIn,
     said: Said,
 ) -> Result<Response, AppError> {
+    let visitor = me.visitor;
     let t = visitor.tr();
     let lang = t.lang;
     let settings = state.federation.context().settings().clone();
@@ -636,7 +611,7 @@ async fn show_federation(
         })
         .collect();
     let page = FederationPage {
-        l: layout(&visitor, admin, t.get("admin-federation-title")),
+        l: me.layout(t.get("admin-federation-title")),
         coop_handle: format!("@{}@{}", settings.coop_handle, settings.domain),
         network: network.iter().map(actor_row).collect(),
         requests: requests.iter().map(actor_row).collect(),
@@ -652,17 +627,13 @@ async fn show_federation(
 }
 
 /// `GET /admin/federation`.
-async fn federation_page(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-) -> Response {
+async fn federation_page(State(state): State<AppState>, me: SignedIn) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
-        show_federation(&state, visitor, &admin, Said::default()).await
+        me.require_admin()?;
+        show_federation(&state, &me, Said::default()).await
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -676,11 +647,11 @@ struct HandleForm {
 /// typed the handle, and the page says what happened.
 async fn federation_problem(
     state: &AppState,
-    visitor: Visitor,
-    admin: &Member,
+    me: &SignedIn,
     error: cooperage_app::Error,
     handle: String,
 ) -> Result<Response, AppError> {
+    let visitor = me.visitor;
     let t = visitor.tr();
     let error: AppError = error.into();
     let problem = match error {
@@ -695,24 +666,24 @@ async fn federation_problem(
         handle,
         ..Said::default()
     };
-    show_federation(state, visitor, admin, said).await
+    show_federation(state, me, said).await
 }
 
 /// `POST /admin/federation/follow`: the coop follows another coop by handle
 /// (`@coop@other.example`) or actor URL; it joins the network once they follow back.
 async fn follow(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Form(form): Form<HandleForm>,
 ) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
+        me.require_admin()?;
+        let visitor = me.visitor;
         let t = visitor.tr();
         let handle = form.handle.trim().to_owned();
         if handle.is_empty() {
             let error = cooperage_app::Error::invalid("handle", t.get("form-required"));
-            return federation_problem(&state, visitor, &admin, error, handle).await;
+            return federation_problem(&state, &me, error, handle).await;
         }
         match federation::follow(&state.app, &handle).await {
             Ok(followed) => {
@@ -724,44 +695,42 @@ async fn follow(
                     )),
                     ..Said::default()
                 };
-                show_federation(&state, visitor, &admin, said).await
+                show_federation(&state, &me, said).await
             }
-            Err(error) => federation_problem(&state, visitor, &admin, error, handle).await,
+            Err(error) => federation_problem(&state, &me, error, handle).await,
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 /// `POST /admin/federation/unfollow`: the coop stops following a coop (it leaves the
 /// network, with its listings and offers).
 async fn unfollow(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Form(form): Form<HandleForm>,
 ) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
+        me.require_admin()?;
         match federation::unfollow(&state.app, form.handle.trim()).await {
             Ok(_) => Ok(see_other("/admin/federation")),
-            Err(error) => federation_problem(&state, visitor, &admin, error, form.handle).await,
+            Err(error) => federation_problem(&state, &me, error, form.handle).await,
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 /// `POST /admin/federation/requests/{accept|reject}` with the follower's actor id.
 async fn answer_request(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path(decision): Path<String>,
     Form(form): Form<HandleForm>,
 ) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
+        me.require_admin()?;
         let accept = match decision.as_str() {
             "accept" => true,
             "reject" => false,
@@ -770,11 +739,11 @@ async fn answer_request(
         let coop = state.federation.context().settings().coop_handle.clone();
         match federation::answer_follower(&state.app, &coop, form.handle.trim(), accept).await {
             Ok(()) => Ok(see_other("/admin/federation")),
-            Err(error) => federation_problem(&state, visitor, &admin, error, String::new()).await,
+            Err(error) => federation_problem(&state, &me, error, String::new()).await,
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -790,12 +759,11 @@ struct HostForm {
 /// `POST /admin/federation/hosts`: block or allow a host.
 async fn set_host_policy(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Form(form): Form<HostForm>,
 ) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
+        me.require_admin()?;
         let reason = Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty());
         let outcome = match form.policy.as_str() {
             "block" => federation::block_host(&state.app, &form.host, reason).await,
@@ -807,28 +775,27 @@ async fn set_host_policy(
         };
         match outcome {
             Ok(()) => Ok(see_other("/admin/federation#hosts")),
-            Err(error) => federation_problem(&state, visitor, &admin, error, String::new()).await,
+            Err(error) => federation_problem(&state, &me, error, String::new()).await,
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 /// `POST /admin/federation/hosts/clear`: removes a host's policy (unblock, or no longer
 /// allowed in allow-list mode).
 async fn clear_host_policy(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Form(form): Form<HostForm>,
 ) -> Response {
     let result = async {
-        let admin = signed_in::admin(current)?;
+        me.require_admin()?;
         match federation::clear_host_policy(&state.app, &form.host).await {
             Ok(()) => Ok(see_other("/admin/federation#hosts")),
-            Err(error) => federation_problem(&state, visitor, &admin, error, String::new()).await,
+            Err(error) => federation_problem(&state, &me, error, String::new()).await,
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }

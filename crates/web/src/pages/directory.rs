@@ -10,8 +10,8 @@ use axum::response::Response;
 use axum::routing::get;
 use cooperage_app::directory::{self, Hit};
 
-use super::member::{Choice, SignedIn, choices, correctable};
-use super::{Layout, render};
+use super::signed_in::{Choice, PROBLEM, SignedIn, choices, form_problem};
+use super::{Layout, format, render};
 use crate::AppState;
 use crate::api::directory::parse;
 
@@ -92,13 +92,14 @@ fn page_link(pairs: &[(String, String)], offset: i64) -> String {
 
 fn row(t: &super::Tr, hit: &Hit) -> Row {
     let listing = &hit.listing;
+    let day = |text: &Option<String>| {
+        text.as_deref()
+            .map(|d| format::date_text(d, t.lang))
+            .unwrap_or_default()
+    };
     let available = match (&listing.available_from, &listing.available_until) {
         (None, None) => String::new(),
-        (from, until) => format!(
-            "{} – {}",
-            from.as_deref().unwrap_or(""),
-            until.as_deref().unwrap_or("")
-        ),
+        (from, until) => format!("{} – {}", day(from), day(until)),
     };
     Row {
         label: listing.label.clone(),
@@ -112,7 +113,7 @@ fn row(t: &super::Tr, hit: &Hit) -> Row {
         facts: format!(
             "{} · {} h · {}",
             t.get(&format!("word-{}", listing.level.as_str())),
-            listing.hours_per_week,
+            format::number(listing.hours_per_week.into(), t.lang),
             t.get(&format!("word-{}", listing.work_mode.as_str())),
         ),
         region: listing.region.clone(),
@@ -124,7 +125,7 @@ fn row(t: &super::Tr, hit: &Hit) -> Row {
 
 /// `GET /directory?q=…&tags=…&level=…&min_hours=…&available_on=…&work_mode=…&region=…&coop=…`.
 async fn search(State(state): State<AppState>, me: SignedIn, RawQuery(raw): RawQuery) -> Response {
-    let t = me.visitor.tr();
+    let t = me.tr();
     let pairs = search_pairs(raw.as_deref().unwrap_or_default());
     let given = |name: &str| {
         pairs
@@ -173,7 +174,7 @@ async fn search(State(state): State<AppState>, me: SignedIn, RawQuery(raw): RawQ
         Ok(query) => {
             let offset = query.offset.unwrap_or(0);
             let limit = query.limit.unwrap_or(directory::DEFAULT_LIMIT);
-            directory::search(&state.app, &me.current.member, query)
+            directory::search(&state.app, &me.member, query)
                 .await
                 .map(|found| (found, offset, limit))
                 .map_err(Into::into)
@@ -190,19 +191,19 @@ async fn search(State(state): State<AppState>, me: SignedIn, RawQuery(raw): RawQ
                     "directory-count-at-least"
                 },
                 "count",
-                &found.total.to_string(),
+                &format::number(found.total, t.lang),
             );
             page.next = found.next_offset.map(|next| page_link(&pairs, next));
             page.previous = (offset > 0).then(|| page_link(&pairs, (offset - limit).max(0)));
             render(&me.visitor, StatusCode::OK, &page)
         }
-        Err(error) => match correctable(&error) {
-            Some(message) => {
-                page.error = Some(message);
-                render(&me.visitor, StatusCode::UNPROCESSABLE_ENTITY, &page)
-            }
-            None => me.error(error),
-        },
+        Err(error) => {
+            let shown = form_problem(&t, error).map(|problem| {
+                page.error = Some(problem);
+                render(&me.visitor, PROBLEM, &page)
+            });
+            me.finish(shown)
+        }
     }
 }
 

@@ -163,6 +163,23 @@ pub fn moment(at: NaiveDateTime, lang: Lang) -> String {
     )
 }
 
+/// `@name@host` of an actor id (`https://host/actors/name`, the port kept), for naming a
+/// member or a coop; the id itself when it is no URL.
+pub fn handle(ap_id: &str) -> String {
+    let Ok(url) = url::Url::parse(ap_id) else {
+        return ap_id.to_owned();
+    };
+    let name = url
+        .path_segments()
+        .and_then(|mut s| s.next_back())
+        .unwrap_or_default();
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("@{name}@{host}:{port}"),
+        (Some(host), None) => format!("@{name}@{host}"),
+        _ => ap_id.to_owned(),
+    }
+}
+
 /// A decimal as a member typed it on a page in `lang` ("1.234,50" in German, "1,234.50" in
 /// English) in the form the operations read ("1234.50"). Group separators are dropped only
 /// where they group thousands; anything else is passed on unchanged for the operation to
@@ -196,6 +213,19 @@ pub fn decimal_input(text: &str, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn handles_name_the_actor_and_its_host() {
+        assert_eq!(
+            handle("http://localhost:8080/actors/nord"),
+            "@nord@localhost:8080"
+        );
+        assert_eq!(
+            handle("https://coop.example/users/ada"),
+            "@ada@coop.example"
+        );
+        assert_eq!(handle("not a url"), "not a url");
+    }
 
     fn eur() -> Currency {
         Currency::parse("EUR").unwrap()

@@ -67,6 +67,18 @@ impl Lang {
     }
 }
 
+/// Keeps a language in the language cookie of a response (`None` clears it: back to the
+/// browser's), for the pages that do not look the member up.
+pub fn remember(headers: &mut HeaderMap, language: Option<&str>) {
+    let cookie = match language {
+        Some(code) => format!("{LANG_COOKIE}={code}; Path=/; SameSite=Lax; Max-Age=31536000"),
+        None => format!("{LANG_COOKIE}=; Path=/; SameSite=Lax; Max-Age=0"),
+    };
+    if let Ok(value) = axum::http::HeaderValue::from_str(&cookie) {
+        headers.append(axum::http::header::SET_COOKIE, value);
+    }
+}
+
 fn cookie(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(COOKIE)

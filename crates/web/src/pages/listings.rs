@@ -12,8 +12,8 @@ use cooperage_app::skills::{self, ListingInput};
 use cooperage_db::skills::Listing;
 use serde::Deserialize;
 
-use super::member::{Choice, SignedIn, choices, correctable, see_other};
-use super::{Layout, render};
+use super::signed_in::{Choice, PROBLEM, SignedIn, choices, form_problem, see_other};
+use super::{Layout, format, render};
 use crate::{AppError, AppState};
 
 /// The listing routes.
@@ -49,11 +49,12 @@ struct ListPage {
 
 /// `GET /listings`.
 async fn list(State(state): State<AppState>, me: SignedIn) -> Response {
-    let t = me.visitor.tr();
-    let mine = match skills::mine(&state.app, &me.current.member).await {
-        Ok(mine) => mine,
-        Err(error) => return me.error(error),
-    };
+    me.finish(list_page(&state, &me).await)
+}
+
+async fn list_page(state: &AppState, me: &SignedIn) -> Result<Response, AppError> {
+    let t = me.tr();
+    let mine = skills::mine(&state.app, &me.member).await?;
     let rows = mine
         .iter()
         .map(|listing| Row {
@@ -62,7 +63,7 @@ async fn list(State(state): State<AppState>, me: SignedIn) -> Response {
             facts: format!(
                 "{} · {} h · {}",
                 t.get(&format!("word-{}", listing.level.as_str())),
-                listing.hours_per_week,
+                format::number(listing.hours_per_week.into(), t.lang),
                 t.get(&format!("word-{}", listing.work_mode.as_str())),
             ),
             visibility: t.get(&format!("visibility-{}", listing.visibility.as_str())),
@@ -74,7 +75,7 @@ async fn list(State(state): State<AppState>, me: SignedIn) -> Response {
         l: me.layout(t.get("listings-title")),
         rows,
     };
-    render(&me.visitor, StatusCode::OK, &page)
+    Ok(render(&me.visitor, StatusCode::OK, &page))
 }
 
 /// What the listing form sends (and shows again after a mistake).
@@ -171,7 +172,7 @@ fn form_page(
     entered: ListingForm,
     error: Option<String>,
 ) -> FormPage {
-    let t = me.visitor.tr();
+    let t = me.tr();
     let heading = t.get(if id.is_some() {
         "listings-edit"
     } else {
@@ -207,14 +208,14 @@ async fn new(me: SignedIn) -> Response {
 
 /// A mistake shows the form again with what to fix; anything else is an error page.
 fn refused(me: &SignedIn, id: Option<i64>, entered: ListingForm, error: AppError) -> Response {
-    match correctable(&error) {
-        Some(message) => render(
+    let shown = form_problem(&me.tr(), error).map(|problem| {
+        render(
             &me.visitor,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &form_page(me, id, entered, Some(message)),
-        ),
-        None => me.error(error),
-    }
+            PROBLEM,
+            &form_page(me, id, entered, Some(problem)),
+        )
+    });
+    me.finish(shown)
 }
 
 /// `POST /listings`: publishes, then back to the list.
@@ -227,7 +228,7 @@ async fn create(
         Ok(input) => input,
         Err(error) => return refused(&me, None, entered, error),
     };
-    match skills::publish(&state.app, &me.current.member, input).await {
+    match skills::publish(&state.app, &me.member, input).await {
         Ok(_) => see_other("/listings"),
         Err(error) => refused(&me, None, entered, error.into()),
     }
@@ -235,18 +236,13 @@ async fn create(
 
 /// `GET /listings/{id}/edit`: the form with the listing (only its member's).
 async fn edit(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>) -> Response {
-    let listing = match skills::mine(&state.app, &me.current.member).await {
-        Ok(mine) => mine.into_iter().find(|l| l.id == id),
-        Err(error) => return me.error(error),
+    let shown = async {
+        let mine = skills::mine(&state.app, &me.member).await?;
+        let listing = mine.iter().find(|l| l.id == id).ok_or(AppError::NotFound)?;
+        let page = form_page(&me, Some(id), ListingForm::of(listing), None);
+        Ok(render(&me.visitor, StatusCode::OK, &page))
     };
-    match listing {
-        Some(listing) => render(
-            &me.visitor,
-            StatusCode::OK,
-            &form_page(&me, Some(id), ListingForm::of(&listing), None),
-        ),
-        None => me.error(AppError::NotFound),
-    }
+    me.finish(shown.await)
 }
 
 /// `POST /listings/{id}`: changes it.
@@ -260,7 +256,7 @@ async fn update(
         Ok(input) => input,
         Err(error) => return refused(&me, Some(id), entered, error),
     };
-    match skills::update(&state.app, &me.current.member, id, input).await {
+    match skills::update(&state.app, &me.member, id, input).await {
         Ok(_) => see_other("/listings"),
         Err(error) => refused(&me, Some(id), entered, error.into()),
     }
@@ -268,8 +264,6 @@ async fn update(
 
 /// `POST /listings/{id}/delete`: takes it back from everyone who could see it.
 async fn delete(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>) -> Response {
-    match skills::delete(&state.app, &me.current.member, id).await {
-        Ok(()) => see_other("/listings"),
-        Err(error) => me.error(error),
-    }
+    let deleted = skills::delete(&state.app, &me.member, id).await;
+    me.finish(deleted.map(|()| see_other("/listings")).map_err(Into::into))
 }

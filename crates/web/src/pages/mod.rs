@@ -8,7 +8,6 @@ mod directory;
 pub mod format;
 pub mod i18n;
 mod listings;
-mod member;
 mod offers;
 mod projects;
 pub mod proposals;
@@ -22,10 +21,10 @@ use askama::Template;
 use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::header::{
-    ACCEPT, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, SET_COOKIE,
+    ACCEPT, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
@@ -112,6 +111,15 @@ impl Visitor {
     pub fn tr(&self) -> Tr {
         Tr { lang: self.lang }
     }
+
+    /// This visitor with a member's own choice of language (`members.language`), which
+    /// comes after the switch and before the cookie and the browser's.
+    pub fn choosing(self, chosen: Option<&str>) -> Visitor {
+        match chosen.and_then(Lang::from_tag) {
+            Some(lang) if !self.switched => Visitor { lang, ..self },
+            _ => self,
+        }
+    }
 }
 
 impl axum::extract::FromRequestParts<AppState> for Visitor {
@@ -123,14 +131,28 @@ impl axum::extract::FromRequestParts<AppState> for Visitor {
         parts: &mut axum::http::request::Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let mut visitor = Visitor::of(&parts.uri, &parts.headers);
-        if !visitor.switched
-            && let Some(chosen) = settings::chosen_language(state, &parts.headers).await
-        {
-            visitor.lang = chosen;
+        let visitor = Visitor::of(&parts.uri, &parts.headers);
+        if visitor.switched {
+            return Ok(visitor);
         }
-        Ok(visitor)
+        let chosen = settings::chosen_language(state, &parts.headers).await;
+        Ok(visitor.choosing(chosen.as_deref()))
     }
+}
+
+/// The 403 page for a form POST that a browser says came from another site
+/// (`api::refuse_cross_site_write`), `None` for any other request: the first thing every
+/// form's handler checks (login and sign-up too, against login CSRF).
+pub fn refuse_cross_site(
+    state: &AppState,
+    visitor: Visitor,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let base = state.federation.context().settings().base_url();
+    crate::api::refuse_cross_site_write(method, headers, &base)
+        .err()
+        .map(|error| PageError { visitor, error }.into_response())
 }
 
 /// What the base layout needs from every page.
@@ -158,6 +180,29 @@ impl Layout {
             logged_in: false,
             admin: false,
         }
+    }
+
+    /// The layout of a public page of one object (a listing, an offer, a proposal): its
+    /// preview card (`og:type` article) and the alternate link to the ActivityPub object at
+    /// `ap_id`, the same URL.
+    pub fn article(
+        visitor: &Visitor,
+        title: impl Into<String>,
+        card_title: String,
+        description: String,
+        ap_id: &str,
+        site_name: &str,
+    ) -> Self {
+        let mut layout = Layout::new(visitor, title);
+        layout.alternate = Some(ap_id.to_owned());
+        layout.og = Some(OpenGraph {
+            kind: "article",
+            title: card_title,
+            description,
+            url: ap_id.to_owned(),
+            site_name: site_name.to_owned(),
+        });
+        layout
     }
 
     /// The language switch: every language with whether it is the current one.
@@ -225,14 +270,7 @@ fn with_page_headers(visitor: &Visitor, mut response: Response) -> Response {
     // Pages differ by language and login: no shared cache may hand one visitor's to another.
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-cache"));
     if visitor.switched {
-        let cookie = format!(
-            "{}={}; Path=/; SameSite=Lax; Max-Age=31536000",
-            i18n::LANG_COOKIE,
-            visitor.lang.code()
-        );
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            headers.append(SET_COOKIE, value);
-        }
+        i18n::remember(headers, Some(visitor.lang.code()));
     }
     response
 }
@@ -281,6 +319,11 @@ impl IntoResponse for PageError {
         }
         response
     }
+}
+
+/// A page, or the error page for what kept it from being shown.
+pub fn answer(visitor: Visitor, result: Result<Response, AppError>) -> Response {
+    result.unwrap_or_else(|error| PageError { visitor, error }.into_response())
 }
 
 /// Any route that does not exist: an HTML page for browsers, the JSON error for the API and

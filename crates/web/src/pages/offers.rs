@@ -16,16 +16,14 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use cooperage_app::offers::{self, OfferInput, OfferView};
 use cooperage_app::projects;
-use cooperage_db::members::Member;
 use cooperage_db::offers::Offer;
 use cooperage_domain::offer::{ApplicationStatus, Compensation};
 use cooperage_domain::project::Currency;
 use serde::Deserialize;
 
 use super::format::{self, decimal_input};
-use super::signed_in::{self, PROBLEM, finish, form_problem, layout, see_other, ticked};
-use super::{Layout, Tr, Visitor, render};
-use crate::api::CurrentMember;
+use super::signed_in::{PROBLEM, SignedIn, form_problem, see_other, status_for, ticked};
+use super::{Layout, Tr, render};
 use crate::{AppError, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -42,23 +40,6 @@ pub fn routes() -> Router<AppState> {
             "/projects/{id}/applications/{application}/{decision}",
             post(answer),
         )
-}
-
-/// `@name@host` of an actor id (`https://host/actors/name`), for naming a coop.
-fn handle_of(ap_id: &str) -> String {
-    let Ok(url) = url::Url::parse(ap_id) else {
-        return ap_id.to_owned();
-    };
-    let name = url
-        .path_segments()
-        .and_then(|mut s| s.next_back())
-        .unwrap_or_default();
-    let host = match (url.host_str(), url.port()) {
-        (Some(host), Some(port)) => format!("{host}:{port}"),
-        (Some(host), None) => host.to_owned(),
-        _ => String::new(),
-    };
-    format!("@{name}@{host}")
 }
 
 /// What an offer pays, as the page's language writes it.
@@ -95,7 +76,7 @@ fn offer_row(t: &Tr, view: &OfferView) -> OfferRow {
     OfferRow {
         id: offer.id,
         title: offer.title.clone(),
-        coop: handle_of(&view.coop),
+        coop: format::handle(&view.coop),
         skills: offer.skill_list().join(", "),
         pay: pay(t, offer),
         deadline: offer
@@ -134,26 +115,25 @@ struct ListQuery {
 /// `GET /offers` (`?skill=`): open offers, ours and the network's.
 async fn list(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Query(query): Query<ListQuery>,
 ) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
+        let (visitor, member) = (me.visitor, &me.member);
         let t = visitor.tr();
         let skill = Some(query.skill.as_str()).filter(|s| !s.trim().is_empty());
-        let (views, problem, status) = match offers::list(&state.app, &member, skill).await {
+        let (views, problem, status) = match offers::list(&state.app, member, skill).await {
             Ok(views) => (views, None, StatusCode::OK),
             // A skill that is no tag: say so, and show what there is without the filter.
             Err(error) => (
-                offers::list(&state.app, &member, None).await?,
-                Some(form_problem(&t, error.into())?),
+                offers::list(&state.app, member, None).await?,
+                Some(form_problem(&t, error)?),
                 PROBLEM,
             ),
         };
         let (ours, network): (Vec<_>, Vec<_>) = views.iter().partition(|v| v.offer.local);
         let page = ListPage {
-            l: layout(&visitor, &member, t.get("offers-title")),
+            l: me.layout(t.get("offers-title")),
             skill: query.skill.clone(),
             ours: ours.iter().map(|v| offer_row(&t, v)).collect(),
             network: network.iter().map(|v| offer_row(&t, v)).collect(),
@@ -162,7 +142,7 @@ async fn list(
         Ok(render(&visitor, status, &page))
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 // ---- an offer ----
@@ -186,6 +166,8 @@ struct DetailsPage {
     problem: Option<String>,
     message: String,
     hours: String,
+    /// The offer's estimate, as the page's language writes numbers.
+    estimated_hours: String,
 }
 
 /// What an offer's page shows again after a form failed.
@@ -198,11 +180,11 @@ struct Again {
 
 async fn details_page(
     state: &AppState,
-    visitor: Visitor,
-    member: &Member,
+    me: &SignedIn,
     id: i64,
     again: Again,
 ) -> Result<Response, AppError> {
+    let (visitor, member) = (me.visitor, &me.member);
     let t = visitor.tr();
     let view = offers::show(&state.app, member, id).await?;
     let open = view.status.is_open();
@@ -243,13 +225,9 @@ async fn details_page(
             ),
         ),
     };
-    let status = if again.problem.is_some() {
-        PROBLEM
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&again.problem);
     let page = DetailsPage {
-        l: layout(&visitor, member, offer.title.clone()),
+        l: me.layout(offer.title.clone()),
         row: offer_row(&t, &view),
         status: t.get(&format!("word-{}", view.status.as_str())),
         can_apply: !offer.local && open && live.is_none(),
@@ -265,6 +243,7 @@ async fn details_page(
         public_url: (offer.local && offer.audience == cooperage_domain::skill::Visibility::Public)
             .then(|| offer.ap_id.clone()),
         period,
+        estimated_hours: format::number(offer.estimated_hours.into(), t.lang),
         offer,
         problem: again.problem,
         message: again.message,
@@ -274,18 +253,8 @@ async fn details_page(
 }
 
 /// `GET /offers/{id}/details`.
-async fn details(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-    Path(id): Path<i64>,
-) -> Response {
-    let result = async {
-        let member = signed_in::member(current)?;
-        details_page(&state, visitor, &member, id, Again::default()).await
-    }
-    .await;
-    finish(visitor, result)
+async fn details(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>) -> Response {
+    me.finish(details_page(&state, &me, id, Again::default()).await)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -299,16 +268,15 @@ struct ApplyForm {
 /// `POST /offers/{id}/apply`: applies from home; the coop of the offer gets the application.
 async fn apply(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<ApplyForm>,
 ) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
+        let (visitor, member) = (me.visitor, &me.member);
         let t = visitor.tr();
         let outcome = match form.hours_available.trim().parse::<u32>() {
-            Ok(hours) => offers::apply(&state.app, &member, id, &form.message, hours)
+            Ok(hours) => offers::apply(&state.app, member, id, &form.message, hours)
                 .await
                 .map(|_| ()),
             Err(_) => Err(cooperage_app::Error::invalid(
@@ -320,32 +288,27 @@ async fn apply(
             Ok(()) => Ok(see_other(&format!("/offers/{id}/details"))),
             Err(error) => {
                 let again = Again {
-                    problem: Some(form_problem(&t, error.into())?),
+                    problem: Some(form_problem(&t, error)?),
                     message: form.message,
                     hours: form.hours_available,
                 };
-                details_page(&state, visitor, &member, id, again).await
+                details_page(&state, &me, id, again).await
             }
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 /// `POST /offers/{id}/withdraw`: takes the member's application back.
-async fn withdraw(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-    Path(id): Path<i64>,
-) -> Response {
+async fn withdraw(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
-        offers::withdraw(&state.app, &member, id).await?;
+        let member = &me.member;
+        offers::withdraw(&state.app, member, id).await?;
         Ok(see_other(&format!("/offers/{id}/details")))
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -357,26 +320,25 @@ struct CloseForm {
 /// `POST /offers/{id}/close`: one of our offers is filled or withdrawn.
 async fn close(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<CloseForm>,
 ) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
-        match offers::close(&state.app, &member, id, &form.status).await {
+        let (visitor, member) = (me.visitor, &me.member);
+        match offers::close(&state.app, member, id, &form.status).await {
             Ok(_) => Ok(see_other(&format!("/offers/{id}/details"))),
             Err(error) => {
                 let again = Again {
-                    problem: Some(form_problem(&visitor.tr(), error.into())?),
+                    problem: Some(form_problem(&visitor.tr(), error)?),
                     ..Again::default()
                 };
-                details_page(&state, visitor, &member, id, again).await
+                details_page(&state, &me, id, again).await
             }
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 // ---- publishing ----
@@ -429,12 +391,12 @@ struct NewOfferPage {
 
 async fn new_offer_page(
     state: &AppState,
-    visitor: Visitor,
-    member: &Member,
+    me: &SignedIn,
     project: i64,
     form: Option<OfferForm>,
     problem: Option<String>,
 ) -> Result<Response, AppError> {
+    let (visitor, member) = (me.visitor, &me.member);
     let t = visitor.tr();
     let view = projects::show(&state.app, member, project).await?;
     let form = form.unwrap_or_else(|| OfferForm {
@@ -444,13 +406,9 @@ async fn new_offer_page(
         audience: "network".into(),
         ..OfferForm::default()
     });
-    let status = if problem.is_some() {
-        PROBLEM
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&problem);
     let page = NewOfferPage {
-        l: layout(&visitor, member, t.get("offer-new-title")),
+        l: me.layout(t.get("offer-new-title")),
         project,
         project_name: view.project.name.clone(),
         remote: ticked(&form.remote),
@@ -471,16 +429,10 @@ async fn new_offer_page(
 /// `GET /projects/{id}/offers/new`: the form.
 async fn new_offer(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path(project): Path<i64>,
 ) -> Response {
-    let result = async {
-        let member = signed_in::member(current)?;
-        new_offer_page(&state, visitor, &member, project, None, None).await
-    }
-    .await;
-    finish(visitor, result)
+    me.finish(new_offer_page(&state, &me, project, None, None).await)
 }
 
 /// A whole number typed in a form; text that is none is the operation's 0 (refused there
@@ -492,13 +444,12 @@ fn whole(text: &str) -> u32 {
 /// `POST /projects/{id}/offers`: publishes the offer; the coop sends it to its audience.
 async fn publish(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path(project): Path<i64>,
     Form(form): Form<OfferForm>,
 ) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
+        let (visitor, member) = (me.visitor, &me.member);
         let optional = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
         let input = OfferInput {
             title: form.title.clone(),
@@ -531,16 +482,16 @@ async fn publish(
         } else {
             input
         };
-        match offers::publish(&state.app, &member, project, input).await {
+        match offers::publish(&state.app, member, project, input).await {
             Ok(view) => Ok(see_other(&format!("/offers/{}/details", view.offer.id))),
             Err(error) => {
-                let problem = form_problem(&visitor.tr(), error.into())?;
-                new_offer_page(&state, visitor, &member, project, Some(form), Some(problem)).await
+                let problem = form_problem(&visitor.tr(), error)?;
+                new_offer_page(&state, &me, project, Some(form), Some(problem)).await
             }
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 // ---- reviewing applications ----
@@ -569,18 +520,13 @@ struct ReviewPage {
 }
 
 /// `GET /projects/{id}/applications`: applications to the project's offers.
-async fn review(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-    Path(project): Path<i64>,
-) -> Response {
+async fn review(State(state): State<AppState>, me: SignedIn, Path(project): Path<i64>) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
+        let (visitor, member) = (me.visitor, &me.member);
         let t = visitor.tr();
-        let view = projects::show(&state.app, &member, project).await?;
-        let received = offers::project_applications(&state.app, &member, project).await?;
-        let titles = offers::list(&state.app, &member, None).await?;
+        let view = projects::show(&state.app, member, project).await?;
+        let received = offers::project_applications(&state.app, member, project).await?;
+        let titles = offers::list(&state.app, member, None).await?;
         let title_of = |ap_id: &str| {
             titles
                 .iter()
@@ -620,7 +566,7 @@ async fn review(
             })
             .collect();
         let page = ReviewPage {
-            l: layout(&visitor, &member, t.get("applications-title")),
+            l: me.layout(t.get("applications-title")),
             project,
             project_name: view.project.name.clone(),
             applications,
@@ -628,26 +574,25 @@ async fn review(
         Ok(render(&visitor, StatusCode::OK, &page))
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 /// `POST /projects/{id}/applications/{application}/accept` (or `decline`): the coop answers.
 async fn answer(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path((project, application, decision)): Path<(i64, i64, String)>,
 ) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
+        let member = &me.member;
         let accept = match decision.as_str() {
             "accept" => true,
             "decline" => false,
             _ => return Err(AppError::NotFound),
         };
-        offers::answer(&state.app, &member, project, application, accept).await?;
+        offers::answer(&state.app, member, project, application, accept).await?;
         Ok(see_other(&format!("/projects/{project}/applications")))
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }

@@ -12,15 +12,13 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::Datelike;
 use cooperage_app::projects::{self, MoneyInput, ProjectInput, ProjectView, TimeInput};
-use cooperage_db::members::Member;
 use cooperage_domain::project::{EntryKind, Forecast};
 use cooperage_domain::skill::Day;
 use serde::Deserialize;
 
 use super::format::{self, decimal_input};
-use super::signed_in::{self, PROBLEM, finish, form_problem, layout, see_other};
-use super::{Layout, Tr, Visitor, render};
-use crate::api::CurrentMember;
+use super::signed_in::{SignedIn, form_problem, see_other, status_for};
+use super::{Layout, Tr, render};
 use crate::{AppError, AppState};
 
 pub fn routes() -> Router<AppState> {
@@ -131,20 +129,16 @@ pub struct ProjectForm {
 
 async fn list_page(
     state: &AppState,
-    visitor: Visitor,
-    member: &Member,
+    me: &SignedIn,
     form: ProjectForm,
     problem: Option<String>,
 ) -> Result<Response, AppError> {
+    let (visitor, member) = (me.visitor, &me.member);
     let t = visitor.tr();
     let views = projects::list(&state.app, member).await?;
-    let status = if problem.is_some() {
-        PROBLEM
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&problem);
     let page = ListPage {
-        l: layout(&visitor, member, t.get("projects-title")),
+        l: me.layout(t.get("projects-title")),
         projects: views.iter().map(|v| row(&t, v)).collect(),
         statuses: STATUSES
             .iter()
@@ -170,28 +164,18 @@ async fn list_page(
 }
 
 /// `GET /projects`: the projects the member may read, with their figures.
-async fn list(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-) -> Response {
-    let result = async {
-        let member = signed_in::member(current)?;
-        list_page(&state, visitor, &member, ProjectForm::default(), None).await
-    }
-    .await;
-    finish(visitor, result)
+async fn list(State(state): State<AppState>, me: SignedIn) -> Response {
+    me.finish(list_page(&state, &me, ProjectForm::default(), None).await)
 }
 
 /// `POST /projects`: starts a project (the member leads it) and opens its page.
 async fn create(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Form(form): Form<ProjectForm>,
 ) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
+        let (visitor, member) = (me.visitor, &me.member);
         let lang = visitor.lang;
         let input = ProjectInput {
             name: form.name.clone(),
@@ -203,16 +187,16 @@ async fn create(
             planned_hours: or_zero(decimal_input(&form.planned_hours, lang)),
             ..Default::default()
         };
-        match projects::create(&state.app, &member, input).await {
+        match projects::create(&state.app, member, input).await {
             Ok(view) => Ok(see_other(&format!("/projects/{}", view.project.id))),
             Err(error) => {
-                let problem = form_problem(&visitor.tr(), error.into())?;
-                list_page(&state, visitor, &member, form, Some(problem)).await
+                let problem = form_problem(&visitor.tr(), error)?;
+                list_page(&state, &me, form, Some(problem)).await
             }
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 /// An empty amount field means nothing yet.
@@ -321,11 +305,11 @@ struct Again {
 
 async fn project_page(
     state: &AppState,
-    visitor: Visitor,
-    member: &Member,
+    me: &SignedIn,
     id: i64,
     again: Again,
 ) -> Result<Response, AppError> {
+    let (visitor, member) = (me.visitor, &me.member);
     let t = visitor.tr();
     let lang = t.lang;
     let view = projects::show(&state.app, member, id).await?;
@@ -399,13 +383,9 @@ async fn project_page(
             }
         })
         .collect();
-    let status = if again.problem.is_some() {
-        PROBLEM
-    } else {
-        StatusCode::OK
-    };
+    let status = status_for(&again.problem);
     let page = ProjectPage {
-        l: layout(&visitor, member, p.name.clone()),
+        l: me.layout(p.name.clone()),
         id,
         name: p.name.clone(),
         status: t.get(&format!("project-status-{}", p.status.as_str())),
@@ -424,44 +404,33 @@ async fn project_page(
 }
 
 /// `GET /projects/{id}`.
-async fn show(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-    Path(id): Path<i64>,
-) -> Response {
-    let result = async {
-        let member = signed_in::member(current)?;
-        project_page(&state, visitor, &member, id, Again::default()).await
-    }
-    .await;
-    finish(visitor, result)
+async fn show(State(state): State<AppState>, me: SignedIn, Path(id): Path<i64>) -> Response {
+    me.finish(project_page(&state, &me, id, Again::default()).await)
 }
 
 /// The project page again after a form failed: the problem next to the forms, a fault or a
 /// refusal as the error page.
 async fn failed(
     state: &AppState,
-    visitor: Visitor,
-    member: &Member,
+    me: &SignedIn,
     id: i64,
     error: cooperage_app::Error,
     mut again: Again,
 ) -> Result<Response, AppError> {
-    again.problem = Some(form_problem(&visitor.tr(), error.into())?);
-    project_page(state, visitor, member, id, again).await
+    let visitor = me.visitor;
+    again.problem = Some(form_problem(&visitor.tr(), error)?);
+    project_page(state, me, id, again).await
 }
 
 /// `POST /projects/{id}/money`: income or an expense.
 async fn record_money(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<MoneyForm>,
 ) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
+        let (visitor, member) = (me.visitor, &me.member);
         let input = MoneyInput {
             kind: form.kind.clone(),
             amount: decimal_input(&form.amount, visitor.lang),
@@ -469,50 +438,49 @@ async fn record_money(
             category: form.category.clone(),
             description: form.description.clone(),
         };
-        match projects::record_money(&state.app, &member, id, input).await {
+        match projects::record_money(&state.app, member, id, input).await {
             Ok(_) => Ok(see_other(&format!("/projects/{id}#ledger"))),
             Err(error) => {
                 let again = Again {
                     money: form,
                     ..Again::default()
                 };
-                failed(&state, visitor, &member, id, error, again).await
+                failed(&state, &me, id, error, again).await
             }
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 /// `POST /projects/{id}/time`: hours worked.
 async fn record_time(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<TimeForm>,
 ) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
+        let (visitor, member) = (me.visitor, &me.member);
         let input = TimeInput {
             member: Some(form.member.clone()).filter(|m| !m.trim().is_empty()),
             date: form.date.clone(),
             hours: decimal_input(&form.hours, visitor.lang),
             note: form.note.clone(),
         };
-        match projects::record_time(&state.app, &member, id, input).await {
+        match projects::record_time(&state.app, member, id, input).await {
             Ok(_) => Ok(see_other(&format!("/projects/{id}#ledger"))),
             Err(error) => {
                 let again = Again {
                     time: form,
                     ..Again::default()
                 };
-                failed(&state, visitor, &member, id, error, again).await
+                failed(&state, &me, id, error, again).await
             }
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -524,20 +492,19 @@ struct ReversalForm {
 /// `POST /projects/{id}/entries/{entry}/reverse`: cancels an entry with a new one.
 async fn reverse(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path((id, entry)): Path<(i64, i64)>,
     Form(form): Form<ReversalForm>,
 ) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
-        match projects::reverse(&state.app, &member, id, entry, form.reason).await {
+        let member = &me.member;
+        match projects::reverse(&state.app, member, id, entry, form.reason).await {
             Ok(_) => Ok(see_other(&format!("/projects/{id}#ledger"))),
-            Err(error) => failed(&state, visitor, &member, id, error, Again::default()).await,
+            Err(error) => failed(&state, &me, id, error, Again::default()).await,
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -549,20 +516,19 @@ struct MemberForm {
 /// `POST /projects/{id}/members`: adds a member of the coop to the project.
 async fn add_member(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Path(id): Path<i64>,
     Form(form): Form<MemberForm>,
 ) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
-        match projects::add_member(&state.app, &member, id, form.username.trim()).await {
+        let member = &me.member;
+        match projects::add_member(&state.app, member, id, form.username.trim()).await {
             Ok(()) => Ok(see_other(&format!("/projects/{id}#members"))),
-            Err(error) => failed(&state, visitor, &member, id, error, Again::default()).await,
+            Err(error) => failed(&state, &me, id, error, Again::default()).await,
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 // ---- the cockpit ----
@@ -643,18 +609,14 @@ struct CockpitPage {
 }
 
 /// `GET /cockpit`: every project the member may read, budget against spent.
-async fn cockpit(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-) -> Response {
+async fn cockpit(State(state): State<AppState>, me: SignedIn) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
+        let (visitor, member) = (me.visitor, &me.member);
         let t = visitor.tr();
-        let views = projects::list(&state.app, &member).await?;
+        let views = projects::list(&state.app, member).await?;
         let bars = bars(&t, &views);
         let page = CockpitPage {
-            l: layout(&visitor, &member, t.get("cockpit-title")),
+            l: me.layout(t.get("cockpit-title")),
             projects: views.iter().map(|v| row(&t, v)).collect(),
             chart_width: CHART_WIDTH,
             chart_height: (i64::try_from(bars.len()).unwrap_or(0) * ROW).max(ROW),
@@ -664,7 +626,7 @@ async fn cockpit(
         Ok(render(&visitor, StatusCode::OK, &page))
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 #[cfg(test)]

@@ -1,21 +1,33 @@
-//! Proposals: the list (open or closed, coop or network), a form to open one, and a
-//! proposal's page: which coop hosts it, the vote (radio buttons or checkboxes), my vote and
-//! whether it counts, the tally as far as it may be seen, the outcome, the discussion.
-//! A proposal another coop hosts has the same page: the vote goes there from here
-//! (`cooperage_app::proposals::vote`), as every rule does.
+//! Proposals: the list (open or closed, coop or network), a form to open one (with a budget
+//! change for a coop proposal), and a proposal's page: which coop hosts it, the vote (radio
+//! buttons or checkboxes), my vote and whether it counts, the tally as far as it may be seen,
+//! the outcome, the discussion. A proposal another coop hosts has the same page: the vote
+//! goes there from here (`cooperage_app::proposals::vote`), as every rule does.
+//!
+//! Visitors without a session (a link from Mastodon) get the same page read-only for one of
+//! our network proposals, the ones whose `Question` anyone may fetch, with its preview card;
+//! any other proposal is not found for them.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, RawForm, RawQuery, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post};
-use cooperage_app::proposals::{self, ProposalInput, ProposalView};
-use cooperage_db::actors;
-use cooperage_domain::proposal::{Kind, Results};
+use cooperage_app::projects;
+use cooperage_app::proposals::{self, BudgetChange, ProposalInput, ProposalView};
+use cooperage_db::actors::{self, Actor};
+use cooperage_db::proposals::{Comment, Proposal};
+use cooperage_domain::project::Currency;
+use cooperage_domain::proposal::{self as rules, Kind, Results, Scope, Tally};
+use cooperage_federation::proposals::tally_of;
 
-use super::member::{Choice, SignedIn, choices, correctable, optional, rfc3339, see_other, when};
-use super::{Layout, Tr, render};
+use super::format::{self, decimal_input};
+use super::signed_in::{
+    Choice, PROBLEM, SignedIn, choices, form_problem, optional, rfc3339, see_other, status_for,
+};
+use super::{Layout, Tr, Visitor, answer, render};
 use crate::{AppError, AppState};
 
 /// The proposal routes. A proposal's own page, `/proposals/{id}`, shares its URL with the
@@ -38,22 +50,29 @@ pub struct Item {
     pub waiting: bool,
 }
 
+/// Where a proposal stands and what kind it is: `the whole network · single choice ·
+/// closes December 1, 2026, 14:05 UTC`.
+fn facts_line(t: &Tr, p: &Proposal) -> String {
+    let when = format::moment(p.closes_at, t.lang);
+    let state = if p.closed {
+        t.with("proposal-state-closed", "when", &when)
+    } else {
+        t.with("proposal-state-open", "when", &when)
+    };
+    format!(
+        "{} · {} · {state}",
+        t.get(&format!("scope-{}", p.scope.as_str())),
+        t.get(&format!("kind-{}", p.kind.as_str())),
+    )
+}
+
 /// A proposal as lists show it.
 pub fn item(t: &Tr, view: &ProposalView) -> Item {
     let p = &view.proposal;
-    let state = if p.closed {
-        t.with("proposal-state-closed", "when", &when(p.closes_at))
-    } else {
-        t.with("proposal-state-open", "when", &when(p.closes_at))
-    };
     Item {
         id: p.id,
         title: p.title.clone(),
-        facts: format!(
-            "{} · {} · {state}",
-            t.get(&format!("scope-{}", p.scope.as_str())),
-            t.get(&format!("kind-{}", p.kind.as_str())),
-        ),
+        facts: facts_line(t, p),
         waiting: waiting(view),
     }
 }
@@ -81,7 +100,7 @@ struct ListPage {
 
 /// `GET /proposals?state=open|closed&scope=coop|network`.
 async fn list(State(state): State<AppState>, me: SignedIn, RawQuery(raw): RawQuery) -> Response {
-    let t = me.visitor.tr();
+    let t = me.tr();
     let mut wanted_state = String::new();
     let mut scope = String::new();
     for (name, value) in url::form_urlencoded::parse(raw.as_deref().unwrap_or_default().as_bytes())
@@ -116,30 +135,25 @@ async fn list(State(state): State<AppState>, me: SignedIn, RawQuery(raw): RawQue
     })
     .collect();
     let scope_filter = optional(&scope);
-    let found = proposals::list(
-        &state.app,
-        &me.current.member,
-        closed,
-        scope_filter.as_deref(),
-    )
-    .await;
+    let found = proposals::list(&state.app, &me.member, closed, scope_filter.as_deref()).await;
     let mut page = ListPage {
         l: me.layout(t.get("proposals-title")),
         filters,
         items: Vec::new(),
         error: None,
     };
-    match found {
-        Ok(found) => page.items = found.iter().map(|v| item(&t, v)).collect(),
-        Err(error) => {
-            let error = AppError::from(error);
-            match correctable(&error) {
-                Some(message) => page.error = Some(message),
-                None => return me.error(error),
-            }
+    let shown = match found {
+        Ok(found) => {
+            page.items = found.iter().map(|v| item(&t, v)).collect();
+            Ok(render(&me.visitor, StatusCode::OK, &page))
         }
-    }
-    render(&me.visitor, StatusCode::OK, &page)
+        // An unknown scope in a hand-made link: said on the page.
+        Err(error) => form_problem(&t, error).map(|problem| {
+            page.error = Some(problem);
+            render(&me.visitor, PROBLEM, &page)
+        }),
+    };
+    me.finish(shown)
 }
 
 /// What the form to open a proposal sends (and shows again after a mistake).
@@ -157,6 +171,12 @@ struct ProposalForm {
     quorum_percent: String,
     quorum_coops: String,
     open_poll: bool,
+    /// The project whose budget the proposal changes (empty: none).
+    budget_project: String,
+    budget_kind: String,
+    budget_amount: String,
+    budget_category: String,
+    budget_reason: String,
 }
 
 impl ProposalForm {
@@ -176,13 +196,18 @@ impl ProposalForm {
                 "quorum_percent" => form.quorum_percent = value,
                 "quorum_coops" => form.quorum_coops = value,
                 "open_poll" => form.open_poll = true,
+                "budget_project" => form.budget_project = value,
+                "budget_kind" => form.budget_kind = value,
+                "budget_amount" => form.budget_amount = value,
+                "budget_category" => form.budget_category = value,
+                "budget_reason" => form.budget_reason = value,
                 _ => {}
             }
         }
         form
     }
 
-    fn input(&self) -> Result<ProposalInput, AppError> {
+    fn input(&self, t: &Tr) -> Result<ProposalInput, AppError> {
         let number = |field: &'static str, text: &str| -> Result<Option<u32>, AppError> {
             optional(text)
                 .map(|n| {
@@ -191,6 +216,19 @@ impl ProposalForm {
                 })
                 .transpose()
         };
+        let budget = optional(&self.budget_project)
+            .map(|project| -> Result<BudgetChange, AppError> {
+                Ok(BudgetChange {
+                    project_id: project
+                        .parse()
+                        .map_err(|_| AppError::field("budget", "choose one of the projects"))?,
+                    kind: self.budget_kind.clone(),
+                    amount: decimal_input(&self.budget_amount, t.lang),
+                    category: self.budget_category.clone(),
+                    reason: self.budget_reason.clone(),
+                })
+            })
+            .transpose()?;
         Ok(ProposalInput {
             title: self.title.clone(),
             body: self.body.clone(),
@@ -213,9 +251,16 @@ impl ProposalForm {
             quorum_percent: number("quorum_percent", &self.quorum_percent)?,
             quorum_coops: number("quorum_coops", &self.quorum_coops)?,
             open_poll: self.open_poll,
-            budget: None,
+            budget,
         })
     }
+}
+
+/// A project the budget change may be for.
+struct ProjectChoice {
+    id: String,
+    name: String,
+    selected: bool,
 }
 
 #[derive(Template)]
@@ -227,12 +272,30 @@ struct FormPage {
     scopes: Vec<Choice>,
     countings: Vec<Choice>,
     results: Vec<Choice>,
+    projects: Vec<ProjectChoice>,
+    budget_kinds: Vec<Choice>,
     error: Option<String>,
 }
 
-fn form_page(me: &SignedIn, entered: ProposalForm, error: Option<String>) -> FormPage {
-    let t = me.visitor.tr();
-    FormPage {
+async fn form_page(
+    state: &AppState,
+    me: &SignedIn,
+    entered: ProposalForm,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let t = me.tr();
+    // The projects the member may write to (the operation checks again).
+    let projects = projects::list(&state.app, &me.member)
+        .await?
+        .into_iter()
+        .filter(|view| view.writable_by(&me.member))
+        .map(|view| ProjectChoice {
+            selected: entered.budget_project == view.project.id.to_string(),
+            id: view.project.id.to_string(),
+            name: view.project.name,
+        })
+        .collect();
+    let page = FormPage {
         l: me.layout(t.get("proposals-new")),
         kinds: choices(
             &t,
@@ -243,13 +306,22 @@ fn form_page(me: &SignedIn, entered: ProposalForm, error: Option<String>) -> For
         scopes: choices(&t, "scope", &["coop", "network"], &entered.scope),
         countings: choices(&t, "counting", &["member", "coop"], &entered.counting),
         results: choices(&t, "results", &["live", "hidden"], &entered.results),
+        budget_kinds: choices(
+            &t,
+            "entry-kind",
+            &["expense", "income"],
+            &entered.budget_kind,
+        ),
+        projects,
         entered,
         error,
-    }
+    };
+    let status = status_for(&page.error);
+    Ok(render(&me.visitor, status, &page))
 }
 
 /// `GET /proposals/new`: single choice, the coop, a week to vote.
-async fn new(me: SignedIn) -> Response {
+async fn new(State(state): State<AppState>, me: SignedIn) -> Response {
     let week = cooperage_db::now() + chrono::TimeDelta::days(7);
     let entered = ProposalForm {
         kind: "single".into(),
@@ -257,39 +329,37 @@ async fn new(me: SignedIn) -> Response {
         counting: "member".into(),
         results: "live".into(),
         closes_at: week.format("%Y-%m-%dT%H:%M").to_string(),
+        budget_kind: "expense".into(),
         ..ProposalForm::default()
     };
-    render(&me.visitor, StatusCode::OK, &form_page(&me, entered, None))
+    me.finish(form_page(&state, &me, entered, None).await)
 }
 
 /// `POST /proposals`: opens it, then to its page.
 async fn create(State(state): State<AppState>, me: SignedIn, RawForm(raw): RawForm) -> Response {
     let entered = ProposalForm::read(&raw);
-    let opened = match entered.input() {
-        Ok(input) => proposals::create(&state.app, &me.current.member, input)
+    let opened = match entered.input(&me.tr()) {
+        Ok(input) => proposals::create(&state.app, &me.member, input)
             .await
             .map_err(AppError::from),
         Err(error) => Err(error),
     };
-    match opened {
-        Ok(view) => see_other(&format!("/proposals/{}", view.proposal.id)),
-        Err(error) => match correctable(&error) {
-            Some(message) => render(
-                &me.visitor,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form_page(&me, entered, Some(message)),
-            ),
-            None => me.error(error),
+    let shown = match opened {
+        Ok(view) => Ok(see_other(&format!("/proposals/{}", view.proposal.id))),
+        Err(error) => match form_problem(&me.tr(), error) {
+            Ok(problem) => form_page(&state, &me, entered, Some(problem)).await,
+            Err(error) => Err(error),
         },
-    }
+    };
+    me.finish(shown)
 }
 
 /// One option with its count and whether I chose it.
 struct OptionRow {
     name: String,
     label: String,
-    votes: u64,
-    advisory: u64,
+    votes: String,
+    advisory: String,
     mine: bool,
 }
 
@@ -302,11 +372,22 @@ struct CommentRow {
     when: String,
 }
 
+/// What only a member sees on a proposal's page: their vote and the forms.
+struct Voting {
+    my_vote: Option<String>,
+    cannot_vote: Option<String>,
+    /// Votes kept without counting: who, and why not.
+    not_counted: Vec<String>,
+}
+
 #[derive(Template)]
 #[template(path = "proposal.html")]
 struct ProposalPage {
     l: Layout,
-    view: ProposalView,
+    id: i64,
+    title: String,
+    /// Cleaned by ammonia when it was stored (ours and remote alike).
+    body_html: String,
     host: String,
     host_url: String,
     facts: Vec<(String, String)>,
@@ -314,27 +395,14 @@ struct ProposalPage {
     /// Checkboxes (multiple choice) rather than radio buttons.
     multiple: bool,
     hidden_results: bool,
+    /// Whether votes from outside the network were taken (an advisory column).
+    advisory: bool,
     tally_line: String,
     outcome: Option<String>,
-    my_vote: Option<String>,
-    cannot_vote: Option<String>,
     comments: Vec<CommentRow>,
+    /// `None`: a visitor's read-only page.
+    voting: Option<Voting>,
     error: Option<String>,
-}
-
-/// `handle@host` of an actor id, for people to read.
-fn handle_of(ap_id: &str) -> String {
-    url::Url::parse(ap_id)
-        .ok()
-        .and_then(|url| {
-            let name = url.path_segments()?.next_back()?.to_owned();
-            let host = url.host_str()?.to_owned();
-            Some(match url.port() {
-                Some(port) => format!("{name}@{host}:{port}"),
-                None => format!("{name}@{host}"),
-            })
-        })
-        .unwrap_or_else(|| ap_id.to_owned())
 }
 
 /// The stored outcome word (`winner:Approve`, `blocked`, …) in the visitor's language.
@@ -371,36 +439,48 @@ fn reason_text(t: &Tr, reason: &str) -> String {
     t.get(key)
 }
 
-async fn proposal_page(
-    state: &AppState,
-    me: &SignedIn,
-    id: i64,
-    error: Option<String>,
-) -> Result<ProposalPage, AppError> {
-    let t = me.visitor.tr();
-    let member = &me.current.member;
-    let view = proposals::show(&state.app, member, id).await?;
-    let comments = proposals::comments(&state.app, id).await?;
-    let coop_id = view.proposal.coop_actor_id;
-    let me_id = member.actor_id;
-    let (host, voter) = state
-        .db
-        .run(move |conn| Ok((actors::by_id(conn, coop_id)?, actors::by_id(conn, me_id)?)))
-        .await?;
-    let p = &view.proposal;
-    let hidden_results = p.results == Results::Hidden && !p.closed;
-    let options = view
-        .options
-        .iter()
+/// A coop as the page names it: `Nord (@nord@nord.example)`.
+fn coop_name(host: &Actor) -> String {
+    let name = host
+        .display_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| host.username.clone());
+    format!("{name} ({})", format::handle(&host.ap_id))
+}
+
+/// What members and visitors see alike: the proposal, its facts, the tally as far as it may
+/// be shown (`tally` is already what may be shown), the outcome and the discussion.
+fn shared_page(
+    t: &Tr,
+    l: Layout,
+    proposal: &Proposal,
+    tally: &Tally,
+    eligible_voters: Option<u64>,
+    host: &Actor,
+    comments: Vec<Comment>,
+) -> ProposalPage {
+    let p = proposal;
+    let lang = t.lang;
+    let options = p
+        .option_names()
+        .into_iter()
         .enumerate()
-        .map(|(i, name)| OptionRow {
-            name: name.clone(),
-            label: option_label(&t, p.kind, name),
-            votes: view.tally.counts.get(i).copied().unwrap_or(0),
-            advisory: view.tally.advisory.get(i).copied().unwrap_or(0),
-            mine: view.my_vote.contains(name),
+        .map(|(i, name)| {
+            let count = |counts: &[u64]| {
+                let n = counts.get(i).copied().unwrap_or(0);
+                format::number(i64::try_from(n).unwrap_or(i64::MAX), lang)
+            };
+            OptionRow {
+                label: option_label(t, p.kind, &name),
+                votes: count(&tally.counts),
+                advisory: count(&tally.advisory),
+                mine: false,
+                name,
+            }
         })
         .collect();
+    let number = |n: u64| format::number(i64::try_from(n).unwrap_or(i64::MAX), lang);
     let mut facts = vec![
         (
             t.get("proposal-kind"),
@@ -424,25 +504,91 @@ async fn proposal_page(
             } else {
                 "proposal-closes"
             }),
-            when(p.closes_at),
+            format::moment(p.closes_at, lang),
         ),
     ];
     if let Some(percent) = p.quorum_percent {
-        facts.push((t.get("proposal-quorum-percent"), format!("{percent} %")));
+        facts.push((
+            t.get("proposal-quorum-percent"),
+            format!("{} %", format::number(percent.into(), lang)),
+        ));
     }
     if let Some(coops) = p.quorum_coops {
-        facts.push((t.get("proposal-quorum-coops"), coops.to_string()));
-    }
-    let mut tally_line = t.with("proposal-voters", "count", &view.tally.voters.to_string());
-    if let Some(eligible) = view.eligible_voters {
-        tally_line.push_str(&t.with("proposal-of-eligible", "count", &eligible.to_string()));
-    }
-    if p.scope == cooperage_domain::proposal::Scope::Network {
-        tally_line.push_str(&t.with(
-            "proposal-coops-taking-part",
-            "count",
-            &view.tally.coops.to_string(),
+        facts.push((
+            t.get("proposal-quorum-coops"),
+            format::number(coops.into(), lang),
         ));
+    }
+    let mut tally_line = t.with("proposal-voters", "count", &number(tally.voters));
+    if let Some(eligible) = eligible_voters {
+        tally_line.push_str(&t.with("proposal-of-eligible", "count", &number(eligible)));
+    }
+    if p.scope == Scope::Network {
+        tally_line.push_str(&t.with("proposal-coops-taking-part", "count", &number(tally.coops)));
+    }
+    let comments = comments
+        .into_iter()
+        .map(|c| CommentRow {
+            author: format::handle(&c.author_ap_id),
+            author_url: c.author_ap_id,
+            html: c.content,
+            when: format::moment(c.created_at, lang),
+        })
+        .collect();
+    ProposalPage {
+        l,
+        id: p.id,
+        title: p.title.clone(),
+        body_html: p.body_html.clone(),
+        host: coop_name(host),
+        host_url: host.ap_id.clone(),
+        facts,
+        options,
+        multiple: p.kind == Kind::Multiple,
+        hidden_results: p.results == Results::Hidden && !p.closed,
+        advisory: tally.advisory_voters > 0,
+        tally_line,
+        outcome: p.outcome.as_deref().map(|o| outcome_text(t, p.kind, o)),
+        comments,
+        voting: None,
+        error: None,
+    }
+}
+
+/// Whether anyone may see this proposal: one of ours for the whole network, whose
+/// `Question` is served to any server that asks.
+fn public(proposal: &Proposal) -> bool {
+    proposal.local && proposal.scope == Scope::Network
+}
+
+/// A member's page of proposal `id`: the shared page with their vote and the forms.
+async fn member_page(
+    state: &AppState,
+    me: &SignedIn,
+    id: i64,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let t = me.tr();
+    let member = &me.member;
+    let view = proposals::show(&state.app, member, id).await?;
+    let comments = proposals::comments(&state.app, id).await?;
+    let coop_id = view.proposal.coop_actor_id;
+    let me_id = member.actor_id;
+    let (host, voter) = state
+        .db
+        .run(move |conn| Ok((actors::by_id(conn, coop_id)?, actors::by_id(conn, me_id)?)))
+        .await?;
+    let p = &view.proposal;
+    let mut l = me.layout(p.title.clone());
+    if public(p) {
+        l.alternate = Some(p.ap_id.clone());
+    }
+    let mut page = shared_page(&t, l, p, &view.tally, view.eligible_voters, &host, comments);
+    for option in &mut page.options {
+        option.mine = view.my_vote.contains(&option.name);
+    }
+    if let Some(change) = budget_change(state, me, p).await {
+        page.facts.push((t.get("proposal-budget-fact"), change));
     }
     // Whether my vote counts: ours are decided here; another coop decides on its own.
     let my_vote = (!view.my_vote.is_empty()).then(|| {
@@ -465,56 +611,102 @@ async fn proposal_page(
         };
         format!("{} {standing}", t.with("my-vote", "options", &chosen))
     });
-    let cannot_vote = view
-        .eligibility
-        .reason
-        .as_deref()
-        .filter(|_| !view.eligibility.can_vote)
-        .map(|reason| reason_text(&t, reason));
-    let outcome = p.outcome.as_deref().map(|o| outcome_text(&t, p.kind, o));
-    let comments = comments
-        .into_iter()
-        .map(|c| CommentRow {
-            author: handle_of(&c.author_ap_id),
-            author_url: c.author_ap_id,
-            html: c.content,
-            when: when(c.created_at),
-        })
-        .collect();
-    Ok(ProposalPage {
-        l: me.layout(p.title.clone()),
-        host: format!(
-            "{} (@{})",
-            host.display_name
-                .clone()
-                .filter(|n| !n.trim().is_empty())
-                .unwrap_or_else(|| host.username.clone()),
-            handle_of(&host.ap_id)
-        ),
-        host_url: host.ap_id.clone(),
-        facts,
-        options,
-        multiple: p.kind == Kind::Multiple,
-        hidden_results,
-        tally_line,
-        outcome,
+    page.voting = Some(Voting {
         my_vote,
-        cannot_vote,
-        comments,
-        error,
-        view,
-    })
+        cannot_vote: view
+            .eligibility
+            .reason
+            .as_deref()
+            .filter(|_| !view.eligibility.can_vote)
+            .map(|reason| reason_text(&t, reason)),
+        not_counted: view
+            .not_counted
+            .iter()
+            .map(|v| format!("{}: {}", v.voter, v.reason.as_deref().unwrap_or_default()))
+            .collect(),
+    });
+    let status = status_for(&error);
+    page.error = error;
+    Ok(render(&me.visitor, status, &page))
+}
+
+/// The budget change a coop proposal carries, as the member reads it (`None` without one,
+/// or when the member may not read the project).
+async fn budget_change(state: &AppState, me: &SignedIn, p: &Proposal) -> Option<String> {
+    let (project, amount) = p.budget_project_id.zip(p.budget_amount)?;
+    let view = projects::show(&state.app, &me.member, project).await.ok()?;
+    let t = me.tr();
+    let currency: Currency = view.currency;
+    Some(t.args(
+        "proposal-budget-change",
+        &[
+            (
+                "kind",
+                &t.get(&format!(
+                    "entry-kind-{}",
+                    p.budget_kind.as_deref().unwrap_or_default()
+                )),
+            ),
+            ("amount", &format::money(amount, currency, t.lang)),
+            ("project", &view.project.name),
+        ],
+    ))
+}
+
+/// A visitor's read-only page of one of our network proposals, with its preview card.
+async fn visitor_page(
+    state: &AppState,
+    visitor: Visitor,
+    key: String,
+) -> Result<Response, AppError> {
+    let settings = state.federation.context().settings().clone();
+    let ap_id = format!("{}/proposals/{key}", settings.base_url());
+    let found = state
+        .db
+        .run(move |conn| {
+            let proposal = match key.parse::<i64>() {
+                Ok(id) => cooperage_db::proposals::by_id(conn, id)?,
+                Err(_) => cooperage_db::proposals::by_ap_id(conn, &ap_id)?,
+            };
+            let Some(proposal) = proposal.filter(public) else {
+                return Ok(None);
+            };
+            // What the Question served at its id shows (`question_of`): the same tally.
+            let tally = rules::visible(
+                proposal.results,
+                proposal.closed,
+                &tally_of(conn, &proposal)?,
+            );
+            let host = actors::by_id(conn, proposal.coop_actor_id)?;
+            Ok(Some((proposal, tally, host)))
+        })
+        .await?;
+    let (proposal, tally, host) = found.ok_or(AppError::NotFound)?;
+    let comments = proposals::comments(&state.app, proposal.id).await?;
+    let t = visitor.tr();
+    let l = Layout::article(
+        &visitor,
+        proposal.title.clone(),
+        format!("{} – {}", proposal.title, coop_name(&host)),
+        match proposal.outcome.as_deref() {
+            Some(outcome) => format!(
+                "{} · {}",
+                facts_line(&t, &proposal),
+                outcome_text(&t, proposal.kind, outcome)
+            ),
+            None => facts_line(&t, &proposal),
+        },
+        &proposal.ap_id,
+        &settings.domain,
+    );
+    let page = shared_page(&t, l, &proposal, &tally, None, &host, comments);
+    Ok(render(&visitor, StatusCode::OK, &page))
 }
 
 /// `GET /proposals/{id}` from a browser: a member's page of the proposal with this number,
 /// or of ours at this URL (the id Mastodon links to, `/proposals/<uuid>`); a visitor without
-/// a session goes to the login page.
-pub async fn page(state: &AppState, parts: &mut axum::http::request::Parts) -> Response {
-    use axum::extract::FromRequestParts;
-    let me = match SignedIn::from_request_parts(parts, state).await {
-        Ok(me) => me,
-        Err(response) => return response,
-    };
+/// a session gets the read-only page of a public one, and the 404 page for any other.
+pub async fn page(state: &AppState, parts: &mut Parts) -> Response {
     let key = parts
         .uri
         .path()
@@ -522,40 +714,43 @@ pub async fn page(state: &AppState, parts: &mut axum::http::request::Parts) -> R
         .next()
         .unwrap_or_default()
         .to_owned();
-    let id = match key.parse::<i64>() {
-        Ok(id) => id,
-        Err(_) => {
-            let ap_id = format!(
-                "{}{}",
-                state.federation.context().settings().base_url(),
-                parts.uri.path()
-            );
-            let found = state
-                .db
-                .run(move |conn| cooperage_db::proposals::by_ap_id(conn, &ap_id))
-                .await;
-            match found {
-                Ok(Some(proposal)) => proposal.id,
-                Ok(None) => return me.error(AppError::NotFound),
-                Err(error) => return me.error(error),
-            }
+    let me = match SignedIn::of(parts, state).await {
+        Ok(Some(me)) => me,
+        Ok(None) => {
+            let visitor = Visitor::of(&parts.uri, &parts.headers);
+            return answer(visitor, visitor_page(state, visitor, key).await);
         }
+        Err(refused) => return refused,
     };
-    match proposal_page(state, &me, id, None).await {
-        Ok(page) => render(&me.visitor, StatusCode::OK, &page),
-        Err(error) => me.error(error),
-    }
+    let shown = async {
+        let id = match key.parse::<i64>() {
+            Ok(id) => id,
+            Err(_) => {
+                let ap_id = format!(
+                    "{}{}",
+                    state.federation.context().settings().base_url(),
+                    parts.uri.path()
+                );
+                state
+                    .db
+                    .run(move |conn| cooperage_db::proposals::by_ap_id(conn, &ap_id))
+                    .await?
+                    .ok_or(AppError::NotFound)?
+                    .id
+            }
+        };
+        member_page(state, &me, id, None).await
+    };
+    me.finish(shown.await)
 }
 
 /// After a refused vote or comment: the page again, with what to fix.
 async fn page_with_error(state: &AppState, me: &SignedIn, id: i64, error: AppError) -> Response {
-    let Some(message) = correctable(&error) else {
-        return me.error(error);
+    let shown = match form_problem(&me.tr(), error) {
+        Ok(problem) => member_page(state, me, id, Some(problem)).await,
+        Err(error) => Err(error),
     };
-    match proposal_page(state, me, id, Some(message)).await {
-        Ok(page) => render(&me.visitor, StatusCode::UNPROCESSABLE_ENTITY, &page),
-        Err(error) => me.error(error),
-    }
+    me.finish(shown)
 }
 
 /// `POST /proposals/{id}/vote`: `options` once per choice.
@@ -569,7 +764,7 @@ async fn vote(
         .filter(|(name, _)| name == "options")
         .map(|(_, value)| value.into_owned())
         .collect();
-    match proposals::vote(&state.app, &me.current.member, id, choices).await {
+    match proposals::vote(&state.app, &me.member, id, choices).await {
         Ok(_) => see_other(&format!("/proposals/{id}")),
         Err(error) => page_with_error(&state, &me, id, error.into()).await,
     }
@@ -586,7 +781,7 @@ async fn comment(
         .find(|(name, _)| name == "text")
         .map(|(_, value)| value.into_owned())
         .unwrap_or_default();
-    match proposals::comment(&state.app, &me.current.member, id, &text).await {
+    match proposals::comment(&state.app, &me.member, id, &text).await {
         Ok(_) => see_other(&format!("/proposals/{id}#discussion")),
         Err(error) => page_with_error(&state, &me, id, error.into()).await,
     }
@@ -597,15 +792,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn handles_and_outcomes_read_well() {
-        assert_eq!(
-            handle_of("http://localhost:8080/actors/nord"),
-            "nord@localhost:8080"
-        );
-        assert_eq!(
-            handle_of("https://coop.example/users/ada"),
-            "ada@coop.example"
-        );
+    fn outcomes_read_well() {
         let en = Tr {
             lang: super::super::Lang::En,
         };

@@ -4,14 +4,14 @@
 
 use askama::Template;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use cooperage_db::actors::{self, Actor};
 use cooperage_db::offers::Offer;
 use cooperage_db::skills::{self, Listing};
 use cooperage_domain::skill::Visibility;
 use cooperage_federation::offers::status_now;
 
-use super::{Layout, OpenGraph, PageError, Visitor, render};
+use super::{Layout, OpenGraph, Visitor, answer, render};
 use crate::{AppError, AppState};
 
 /// How many listings and offers the coop's page shows.
@@ -22,7 +22,8 @@ pub struct ListingItem {
     pub url: String,
     pub label: String,
     pub level: String,
-    pub hours_per_week: i32,
+    /// Hours a week, as the page's language writes numbers.
+    pub hours: String,
     pub description: String,
 }
 
@@ -33,12 +34,13 @@ pub struct OfferItem {
     pub skills: String,
 }
 
-fn listing_item(t: &super::Tr, listing: &Listing) -> ListingItem {
+/// A listing as the lists of listings show it.
+pub fn listing_item(t: &super::Tr, listing: &Listing) -> ListingItem {
     ListingItem {
         url: listing.ap_id.clone(),
         label: listing.label.clone(),
         level: t.get(&format!("word-{}", listing.level.as_str())),
-        hours_per_week: listing.hours_per_week,
+        hours: super::format::number(listing.hours_per_week.into(), t.lang),
         description: listing.description.clone(),
     }
 }
@@ -94,10 +96,7 @@ struct MemberPage {
 /// The profile page of a local actor: the coop with its public listings and open public
 /// offers, or a member with their public listings.
 pub async fn profile(state: &AppState, visitor: Visitor, actor: Actor) -> Response {
-    match profile_page(state, visitor, actor).await {
-        Ok(response) => response,
-        Err(error) => PageError { visitor, error }.into_response(),
-    }
+    answer(visitor, profile_page(state, visitor, actor).await)
 }
 
 async fn profile_page(
@@ -173,6 +172,9 @@ async fn profile_page(
 struct ListingPage {
     l: Layout,
     listing: Listing,
+    hours: String,
+    /// `from – until`, as the page's language writes days.
+    available: Option<String>,
     level: String,
     work_mode: String,
     author: String,
@@ -181,42 +183,48 @@ struct ListingPage {
 
 /// The page of a listing the visitor may see (the caller checked its visibility).
 pub async fn listing(state: &AppState, visitor: Visitor, listing: Listing) -> Response {
-    let actor_id = listing.actor_id;
-    let author = match state
-        .db
-        .run(move |conn| actors::by_id(conn, actor_id))
-        .await
-    {
-        Ok(author) => author,
-        Err(error) => {
-            return PageError {
-                visitor,
-                error: error.into(),
-            }
-            .into_response();
-        }
-    };
+    answer(visitor, listing_page(state, visitor, listing).await)
+}
+
+async fn listing_page(
+    state: &AppState,
+    visitor: Visitor,
+    listing: Listing,
+) -> Result<Response, AppError> {
+    let author = actor(state, listing.actor_id).await?;
     let settings = state.federation.context().settings();
     let t = visitor.tr();
     let name = display_name(&author);
-    let mut l = Layout::new(&visitor, listing.label.clone());
-    l.alternate = Some(listing.ap_id.clone());
-    l.og = Some(OpenGraph {
-        kind: "article",
-        title: format!("{} – {name}", listing.label),
-        description: summary(&listing.description, 200),
-        url: listing.ap_id.clone(),
-        site_name: settings.domain.clone(),
-    });
+    let l = Layout::article(
+        &visitor,
+        listing.label.clone(),
+        format!("{} – {name}", listing.label),
+        summary(&listing.description, 200),
+        &listing.ap_id,
+        &settings.domain,
+    );
+    let day = |d: &str| super::format::date_text(d, t.lang);
     let page = ListingPage {
         l,
+        hours: super::format::number(listing.hours_per_week.into(), t.lang),
+        available: listing.available_from.as_deref().map(|from| {
+            match listing.available_until.as_deref() {
+                Some(until) => format!("{} – {}", day(from), day(until)),
+                None => day(from),
+            }
+        }),
         level: t.get(&format!("word-{}", listing.level.as_str())),
         work_mode: t.get(&format!("word-{}", listing.work_mode.as_str())),
         author: t.with("listing-by", "name", &name),
         author_url: format!("{}/@{}", settings.base_url(), author.username),
         listing,
     };
-    render(&visitor, StatusCode::OK, &page)
+    Ok(render(&visitor, StatusCode::OK, &page))
+}
+
+/// An actor we know, by its row.
+async fn actor(state: &AppState, id: i64) -> Result<Actor, AppError> {
+    Ok(state.db.run(move |conn| actors::by_id(conn, id)).await?)
 }
 
 #[derive(Template)]
@@ -229,33 +237,32 @@ struct OfferPage {
     skills: String,
     status: String,
     compensation: String,
+    hours: String,
+    deadline: Option<String>,
 }
 
 /// The page of an offer the visitor may see (the caller checked its audience).
 pub async fn offer(state: &AppState, visitor: Visitor, offer: Offer) -> Response {
-    let coop_id = offer.coop_actor_id;
-    let coop = match state.db.run(move |conn| actors::by_id(conn, coop_id)).await {
-        Ok(coop) => coop,
-        Err(error) => {
-            return PageError {
-                visitor,
-                error: error.into(),
-            }
-            .into_response();
-        }
-    };
+    answer(visitor, offer_page(state, visitor, offer).await)
+}
+
+async fn offer_page(
+    state: &AppState,
+    visitor: Visitor,
+    offer: Offer,
+) -> Result<Response, AppError> {
+    let coop = actor(state, offer.coop_actor_id).await?;
     let settings = state.federation.context().settings();
     let t = visitor.tr();
     let coop_name = display_name(&coop);
-    let mut l = Layout::new(&visitor, offer.title.clone());
-    l.alternate = Some(offer.ap_id.clone());
-    l.og = Some(OpenGraph {
-        kind: "article",
-        title: format!("{} – {coop_name}", offer.title),
-        description: summary(&offer.description, 200),
-        url: offer.ap_id.clone(),
-        site_name: settings.domain.clone(),
-    });
+    let l = Layout::article(
+        &visitor,
+        offer.title.clone(),
+        format!("{} – {coop_name}", offer.title),
+        summary(&offer.description, 200),
+        &offer.ap_id,
+        &settings.domain,
+    );
     let page = OfferPage {
         l,
         by: t.with("offer-by", "coop", &coop_name),
@@ -263,9 +270,14 @@ pub async fn offer(state: &AppState, visitor: Visitor, offer: Offer) -> Response
         skills: offer.skill_list().join(", "),
         status: t.get(&format!("word-{}", status_now(&offer).as_str())),
         compensation: t.get(&format!("word-{}", offer.compensation.as_str())),
+        hours: super::format::number(offer.estimated_hours.into(), t.lang),
+        deadline: offer
+            .application_deadline
+            .as_deref()
+            .map(|d| super::format::date_text(d, t.lang)),
         offer,
     };
-    render(&visitor, StatusCode::OK, &page)
+    Ok(render(&visitor, StatusCode::OK, &page))
 }
 
 #[cfg(test)]

@@ -5,15 +5,15 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{ConnectInfo, State};
-use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use cooperage_app::{accounts, members, offers, projects, proposals, skills};
 use serde::Deserialize;
 
-use super::public::ListingItem;
-use super::{Layout, PageError, Visitor, render};
-use crate::api::{CurrentMember, refuse_cross_site_write};
+use super::public::{ListingItem, listing_item};
+use super::signed_in::{SignedIn, see_other};
+use super::{Layout, PageError, Visitor, format, refuse_cross_site, render};
 use crate::auth::cookie;
 use crate::{AppError, AppState};
 
@@ -23,10 +23,6 @@ struct LoginPage {
     l: Layout,
     login: String,
     error: Option<String>,
-}
-
-fn see_other(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response()
 }
 
 /// `GET /login`: the form. Shown even with a session cookie: the cookie may have expired,
@@ -58,9 +54,8 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     // Another site must not log a visitor into an account of its choosing (login CSRF).
-    let base = state.federation.context().settings().base_url();
-    if let Err(error) = refuse_cross_site_write(&method, &headers, &base) {
-        return PageError { visitor, error }.into_response();
+    if let Some(refused) = refuse_cross_site(&state, visitor, &method, &headers) {
+        return refused;
     }
     let t = visitor.tr();
     let failed = |status: StatusCode, key: &str| {
@@ -90,6 +85,10 @@ pub async fn login(
             if let Ok(value) = crate::api::session::session_cookie(&state, &secret).parse() {
                 response.headers_mut().insert(SET_COOKIE, value);
             }
+            // The member's own language, also for the pages that do not look them up.
+            if let Some(language) = member.language.as_deref() {
+                super::i18n::remember(response.headers_mut(), Some(language));
+            }
             response
         }
         Err(error) => PageError {
@@ -107,9 +106,8 @@ pub async fn logout(
     method: Method,
     headers: HeaderMap,
 ) -> Response {
-    let base = state.federation.context().settings().base_url();
-    if let Err(error) = refuse_cross_site_write(&method, &headers, &base) {
-        return PageError { visitor, error }.into_response();
+    if let Some(refused) = refuse_cross_site(&state, visitor, &method, &headers) {
+        return refused;
     }
     if let Some(secret) = cookie::session_from_headers(&headers)
         && let Err(error) = accounts::end_session(&state.app, &secret).await
@@ -134,9 +132,9 @@ pub struct MatchItem {
     pub fits: String,
 }
 
-/// A line of the dashboard: a name, what to know about it, and a link if it has a page.
+/// A line of the dashboard: a name with a link to its page, and what to know about it.
 pub struct Line {
-    pub url: Option<String>,
+    pub url: String,
     pub name: String,
     pub meta: String,
 }
@@ -158,28 +156,12 @@ struct DashboardPage {
 const TRIALS_AHEAD_DAYS: i64 = 28;
 
 /// `GET /`: the member's dashboard; visitors who are not logged in go to the login page.
-pub async fn dashboard(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-) -> Response {
-    let current = match current {
-        Ok(current) => current,
-        Err(AppError::Unauthorized(_)) => return see_other("/login"),
-        Err(error) => return PageError { visitor, error }.into_response(),
-    };
-    match dashboard_page(&state, visitor, current).await {
-        Ok(response) => response,
-        Err(error) => PageError { visitor, error }.into_response(),
-    }
+pub async fn dashboard(State(state): State<AppState>, me: SignedIn) -> Response {
+    me.finish(dashboard_page(&state, &me).await)
 }
 
-async fn dashboard_page(
-    state: &AppState,
-    visitor: Visitor,
-    current: CurrentMember,
-) -> Result<Response, AppError> {
-    let member = &current.member;
+async fn dashboard_page(state: &AppState, me: &SignedIn) -> Result<Response, AppError> {
+    let (visitor, member) = (me.visitor, &me.member);
     let t = visitor.tr();
     let actor = members::actor_of(&state.app, member).await?;
     let name = actor
@@ -198,7 +180,7 @@ async fn dashboard_page(
         .filter_map(|view| {
             let fit = view.fits.iter().find(|f| f.username == member.username)?;
             Some(MatchItem {
-                url: view.offer.ap_id.clone(),
+                url: format!("/offers/{}/details", view.offer.id),
                 title: view.offer.title.clone(),
                 fits: t.with("dashboard-fits", "skills", &fit.skills.join(", ")),
             })
@@ -216,7 +198,7 @@ async fn dashboard_page(
         .into_iter()
         .filter(|view| view.members.contains(&member.username))
         .map(|view| Line {
-            url: None,
+            url: format!("/projects/{}", view.project.id),
             meta: t.get(&format!(
                 "dashboard-status-{}",
                 view.project.status.as_str()
@@ -230,10 +212,12 @@ async fn dashboard_page(
         Some(
             due.into_iter()
                 .map(|candidate| Line {
-                    url: Some(format!("/@{}", candidate.username)),
+                    url: format!("/@{}", candidate.username),
                     meta: candidate
                         .eligible_from
-                        .map(|at| t.with("dashboard-trial-ends", "when", &super::member::when(at)))
+                        .map(|at| {
+                            t.with("dashboard-trial-ends", "when", &format::moment(at, t.lang))
+                        })
                         .unwrap_or_default(),
                     name: candidate.username,
                 })
@@ -243,20 +227,12 @@ async fn dashboard_page(
         None
     };
     let heading = t.with("dashboard-title", "name", &name);
-    let mut l = Layout::new(&visitor, heading.clone());
-    l.logged_in = true;
     let page = DashboardPage {
-        l,
+        l: me.layout(heading.clone()),
         heading,
         listings: listings
             .iter()
-            .map(|listing| ListingItem {
-                url: listing.ap_id.clone(),
-                label: listing.label.clone(),
-                level: t.get(&format!("word-{}", listing.level.as_str())),
-                hours_per_week: listing.hours_per_week,
-                description: listing.description.clone(),
-            })
+            .map(|listing| listing_item(&t, listing))
             .collect(),
         matches,
         waiting,

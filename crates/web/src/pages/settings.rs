@@ -3,18 +3,15 @@
 
 use askama::Template;
 use axum::extract::State;
-use axum::http::header::SET_COOKIE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use cooperage_app::members;
-use cooperage_db::members::Member;
 use serde::Deserialize;
 
-use super::signed_in::{self, PROBLEM, finish, form_problem, layout, see_other};
-use super::{Lang, Layout, Visitor, i18n, render};
-use crate::api::CurrentMember;
+use super::signed_in::{Choice, PROBLEM, SignedIn, choices, form_problem, see_other};
+use super::{Lang, Layout, i18n, render};
 use crate::auth::{cookie, tokens};
 use crate::{AppError, AppState};
 
@@ -27,7 +24,7 @@ pub fn routes() -> Router<AppState> {
 
 /// The language a logged-in member chose, for the request with these headers (`None`: no
 /// session, or no choice).
-pub async fn chosen_language(state: &AppState, headers: &HeaderMap) -> Option<Lang> {
+pub async fn chosen_language(state: &AppState, headers: &HeaderMap) -> Option<String> {
     let secret = cookie::session_from_headers(headers)?;
     let hash = tokens::hash(&secret);
     let now = cooperage_db::now();
@@ -36,14 +33,7 @@ pub async fn chosen_language(state: &AppState, headers: &HeaderMap) -> Option<La
         .run(move |conn| cooperage_db::members::by_session(conn, &hash, now))
         .await
         .ok()??;
-    member.language.as_deref().and_then(Lang::from_tag)
-}
-
-/// One choice of the language list.
-pub struct Choice {
-    pub code: &'static str,
-    pub name: String,
-    pub selected: bool,
+    member.language
 }
 
 #[derive(Template)]
@@ -58,26 +48,23 @@ struct SettingsPage {
 
 async fn settings_page(
     state: &AppState,
-    visitor: Visitor,
-    member: &Member,
+    me: &SignedIn,
     problem: Option<String>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    let (visitor, member) = (me.visitor, &me.member);
     let t = visitor.tr();
     let actor = members::actor_of(&state.app, member).await?;
     let chosen = member.language.as_deref();
     let mut languages = vec![Choice {
-        code: "",
-        name: t.get("settings-language-browser"),
+        value: "",
+        label: t.get("settings-language-browser"),
         selected: chosen.is_none(),
     }];
-    languages.extend(Lang::ALL.iter().map(|lang| Choice {
-        code: lang.code(),
-        name: t.get(&format!("lang-{}", lang.code())),
-        selected: chosen == Some(lang.code()),
-    }));
+    let codes: Vec<&'static str> = Lang::ALL.iter().map(|lang| lang.code()).collect();
+    languages.extend(choices(&t, "lang", &codes, chosen.unwrap_or_default()));
     let page = SettingsPage {
-        l: layout(&visitor, member, t.get("settings-title")),
+        l: me.layout(t.get("settings-title")),
         languages,
         display_name: actor.display_name.unwrap_or_default(),
         bio: member.bio.clone(),
@@ -87,17 +74,8 @@ async fn settings_page(
 }
 
 /// `GET /settings`.
-async fn show(
-    State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
-) -> Response {
-    let result = async {
-        let member = signed_in::member(current)?;
-        settings_page(&state, visitor, &member, None, StatusCode::OK).await
-    }
-    .await;
-    finish(visitor, result)
+async fn show(State(state): State<AppState>, me: SignedIn) -> Response {
+    me.finish(settings_page(&state, &me, None, StatusCode::OK).await)
 }
 
 #[derive(Deserialize)]
@@ -110,35 +88,25 @@ struct LanguageForm {
 /// that pages which do not look the member up (public ones) follow it.
 async fn set_language(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Form(form): Form<LanguageForm>,
 ) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
-        match members::set_language(&state.app, &member, Some(&form.language)).await {
+        let (visitor, member) = (me.visitor, &me.member);
+        match members::set_language(&state.app, member, Some(&form.language)).await {
             Ok(updated) => {
                 let mut response = see_other("/settings");
-                let cookie = match updated.language.as_deref() {
-                    Some(code) => format!(
-                        "{}={code}; Path=/; SameSite=Lax; Max-Age=31536000",
-                        i18n::LANG_COOKIE
-                    ),
-                    None => format!("{}=; Path=/; SameSite=Lax; Max-Age=0", i18n::LANG_COOKIE),
-                };
-                if let Ok(value) = HeaderValue::from_str(&cookie) {
-                    response.headers_mut().append(SET_COOKIE, value);
-                }
+                i18n::remember(response.headers_mut(), updated.language.as_deref());
                 Ok(response)
             }
             Err(error) => {
-                let problem = form_problem(&visitor.tr(), error.into())?;
-                settings_page(&state, visitor, &member, Some(problem), PROBLEM).await
+                let problem = form_problem(&visitor.tr(), error)?;
+                settings_page(&state, &me, Some(problem), PROBLEM).await
             }
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 #[derive(Deserialize)]
@@ -153,27 +121,26 @@ struct ProfileForm {
 /// actor's `Update`).
 async fn set_profile(
     State(state): State<AppState>,
-    visitor: Visitor,
-    current: Result<CurrentMember, AppError>,
+    me: SignedIn,
     Form(form): Form<ProfileForm>,
 ) -> Response {
     let result = async {
-        let member = signed_in::member(current)?;
+        let (visitor, member) = (me.visitor, &me.member);
         let update = members::ProfileUpdate {
             display_name: Some(form.display_name),
             bio: Some(form.bio),
             ..Default::default()
         };
-        match members::update_profile(&state.app, &member, update).await {
+        match members::update_profile(&state.app, member, update).await {
             Ok(_) => Ok(see_other("/settings")),
             Err(error) => {
-                let problem = form_problem(&visitor.tr(), error.into())?;
-                settings_page(&state, visitor, &member, Some(problem), PROBLEM).await
+                let problem = form_problem(&visitor.tr(), error)?;
+                settings_page(&state, &me, Some(problem), PROBLEM).await
             }
         }
     }
     .await;
-    finish(visitor, result)
+    me.finish(result)
 }
 
 #[cfg(test)]

@@ -14,10 +14,9 @@ use axum::{Form, Router};
 use cooperage_app::accounts::{self, SignUp, SignedUp};
 use serde::Deserialize;
 
-use super::member::{correctable, optional, see_other};
-use super::{Layout, PageError, Visitor, render};
-use crate::api::refuse_cross_site_write;
-use crate::{AppError, AppState};
+use super::signed_in::{PROBLEM, form_problem, optional, see_other};
+use super::{Layout, PageError, Visitor, refuse_cross_site, render};
+use crate::AppState;
 
 /// The sign-up routes.
 pub fn routes() -> Router<AppState> {
@@ -94,9 +93,8 @@ async fn join(
     headers: HeaderMap,
     Form(mut entered): Form<JoinForm>,
 ) -> Response {
-    let base = state.federation.context().settings().base_url();
-    if let Err(error) = refuse_cross_site_write(&method, &headers, &base) {
-        return PageError { visitor, error }.into_response();
+    if let Some(refused) = refuse_cross_site(&state, visitor, &method, &headers) {
+        return refused;
     }
     let password = std::mem::take(&mut entered.password);
     let form = SignUp {
@@ -115,20 +113,17 @@ async fn join(
             response
         }
         Ok(SignedUp::PasswordReset(_)) => see_other("/login"),
-        Err(error) => {
-            let error = AppError::from(error);
-            match correctable(&error) {
-                Some(message) => {
-                    let page = JoinPage {
-                        l: Layout::new(&visitor, visitor.tr().get("join-title")),
-                        entered,
-                        error: Some(message),
-                    };
-                    render(&visitor, StatusCode::UNPROCESSABLE_ENTITY, &page)
-                }
-                None => PageError { visitor, error }.into_response(),
+        Err(error) => match form_problem(&visitor.tr(), error) {
+            Ok(problem) => {
+                let page = JoinPage {
+                    l: Layout::new(&visitor, visitor.tr().get("join-title")),
+                    entered,
+                    error: Some(problem),
+                };
+                render(&visitor, PROBLEM, &page)
             }
-        }
+            Err(error) => PageError { visitor, error }.into_response(),
+        },
     }
 }
 

@@ -1,11 +1,14 @@
-//! What the HTTP-level page tests share: a member who logs in through the login page, GETs
-//! pages as a browser and POSTs forms as one (same-origin `Origin`, url-encoded), and the
-//! checks every page must pass (as a screen reader and the CSP would meet it).
+//! The page kit over plain HTTP: someone using an instance's pages ([`HttpBrowser`]: a member
+//! who logged in through the login page, or a visitor) GETs pages as a browser and POSTs
+//! forms as one (same-origin `Origin`, url-encoded); pages are parsed with `scraper`; and the
+//! checks every page must pass, as a screen reader and the CSP would meet it
+//! ([`check_page`]; the accessibility part, [`accessibility_problem`], is the one the real
+//! browser's `check_page` runs too).
 
 use reqwest::header::HeaderMap;
 use scraper::{ElementRef, Html, Selector};
 
-use crate::support::TestInstance;
+use super::TestInstance;
 
 pub const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
@@ -85,7 +88,8 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
-async fn page_of(response: reqwest::Response) -> Page {
+/// The page a response carries.
+pub async fn page_of(response: reqwest::Response) -> Page {
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.text().await.unwrap();
@@ -96,17 +100,18 @@ async fn page_of(response: reqwest::Response) -> Page {
     }
 }
 
-/// Someone using the pages of one instance: their session cookie (none: a visitor).
-pub struct Browser<'a> {
+/// Someone using the pages of one instance over HTTP: their cookie (a session, or just the
+/// language cookie; none: a visitor).
+pub struct HttpBrowser<'a> {
     pub instance: &'a TestInstance,
     pub cookie: Option<String>,
     /// `Accept-Language` sent with every request.
     pub language: &'static str,
 }
 
-impl<'a> Browser<'a> {
+impl<'a> HttpBrowser<'a> {
     /// A member who logged in through the login page.
-    pub async fn login(instance: &'a TestInstance, username: &str) -> Browser<'a> {
+    pub async fn login(instance: &'a TestInstance, username: &str) -> HttpBrowser<'a> {
         let response = client()
             .post(format!("{}/login", instance.base))
             .header("origin", &instance.base)
@@ -126,7 +131,7 @@ impl<'a> Browser<'a> {
             .next()
             .unwrap()
             .to_owned();
-        Browser {
+        HttpBrowser {
             instance,
             cookie: Some(cookie),
             language: "en",
@@ -134,8 +139,8 @@ impl<'a> Browser<'a> {
     }
 
     /// A visitor without a session.
-    pub fn anonymous(instance: &'a TestInstance) -> Browser<'a> {
-        Browser {
+    pub fn anonymous(instance: &'a TestInstance) -> HttpBrowser<'a> {
+        HttpBrowser {
             instance,
             cookie: None,
             language: "en",
@@ -154,8 +159,34 @@ impl<'a> Browser<'a> {
 
     /// GETs a page.
     pub async fn get(&self, path: &str) -> Page {
+        self.get_with(path, &[]).await
+    }
+
+    /// GETs a page with other headers (they replace the browser's own of the same name).
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut replaced = HeaderMap::new();
+        for (name, value) in headers {
+            replaced.insert(
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
         let request = client().get(format!("{}{path}", self.instance.base));
-        page_of(self.with_cookie(request).send().await.unwrap()).await
+        let request = self.with_cookie(request).headers(replaced);
+        page_of(request.send().await.unwrap()).await
+    }
+
+    /// The ActivityPub document at `url` (absolute: an object's id), as a server asks for it.
+    pub async fn activity_json(url: &str) -> (u16, serde_json::Value) {
+        let response = client()
+            .get(url)
+            .header("accept", "application/activity+json")
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let document = response.json().await.unwrap_or(serde_json::Value::Null);
+        (status, document)
     }
 
     /// POSTs a form from one of the instance's own pages.
@@ -182,29 +213,19 @@ impl<'a> Browser<'a> {
     }
 }
 
-/// What every page must be: `lang` set, one `h1`, landmarks, every form control labelled,
-/// every image with alt text, every chart an image with a title, and the strict CSP.
+/// What every page must be: `lang` set (to `lang`), one `h1`, landmarks, every form control
+/// labelled, every image with alt text, every chart an image with a title, no style
+/// attribute or script (the CSP would block them), and the strict CSP itself.
 pub fn check_page(path: &str, page: &Page, lang: &str) {
+    if let Err(problem) = accessibility_problem(&page.html) {
+        panic!("{path}: {problem}");
+    }
     assert_eq!(
         page.attr("html", "lang").as_deref(),
         Some(lang),
         "{path}: lang"
     );
-    assert_eq!(page.select("h1").len(), 1, "{path}: one h1");
-    assert_eq!(page.select("main").len(), 1, "{path}: a main landmark");
     assert!(!page.select("header nav").is_empty(), "{path}: navigation");
-    for control in page.select("input:not([type=hidden]), select, textarea") {
-        let id = control.value().attr("id").unwrap_or_default();
-        let labelled = control.value().attr("aria-label").is_some()
-            || (!id.is_empty() && !page.select(&format!("label[for=\"{id}\"]")).is_empty());
-        assert!(labelled, "{path}: control {id:?} has no label");
-    }
-    for image in page.select("img") {
-        assert!(
-            image.value().attr("alt").is_some(),
-            "{path}: image without alt"
-        );
-    }
     for svg in page.select("svg") {
         assert_eq!(svg.value().attr("role"), Some("img"), "{path}: svg role");
         let title = svg
@@ -221,7 +242,14 @@ pub fn check_page(path: &str, page: &Page, lang: &str) {
         styled.is_empty(),
         "{path}: style attributes (the CSP blocks them): {styled:?}"
     );
-    assert!(page.select("script").is_empty(), "{path}: no script");
+    // One script of ours exists, on the sign-up page (`/static/join.js`), and no inline one.
+    for script in page.select("script") {
+        assert_eq!(
+            script.value().attr("src"),
+            Some("/static/join.js"),
+            "{path}: a script"
+        );
+    }
     let csp = page.headers["content-security-policy"].to_str().unwrap();
     assert!(csp.starts_with("default-src 'self'"), "{path}: {csp}");
     assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
@@ -231,4 +259,47 @@ pub fn check_page(path: &str, page: &Page, lang: &str) {
             .unwrap()
             .starts_with("text/html")
     );
+}
+
+/// The accessibility basics of a page, or what is wrong: `lang`, one `h1`, one `main`,
+/// labelled controls (by `for`, `aria-label` or an enclosing label), alt text on images.
+pub fn accessibility_problem(html: &Html) -> Result<(), String> {
+    let select = |css: &str| -> Vec<ElementRef<'_>> {
+        html.select(&Selector::parse(css).expect("selector"))
+            .collect()
+    };
+    let lang = select("html")
+        .first()
+        .and_then(|h| h.value().attr("lang"))
+        .unwrap_or_default()
+        .to_owned();
+    if lang.is_empty() {
+        return Err("html has no lang".into());
+    }
+    let h1 = select("h1").len();
+    if h1 != 1 {
+        return Err(format!("{h1} h1 elements, not one"));
+    }
+    if select("main").len() != 1 {
+        return Err("no single main landmark".into());
+    }
+    for control in select("input:not([type=hidden]):not([type=submit]), select, textarea") {
+        let id = control.value().attr("id").unwrap_or_default();
+        let by_label = !id.is_empty() && !select(&format!("label[for=\"{id}\"]")).is_empty();
+        let by_aria = control.value().attr("aria-label").is_some();
+        let wrapped = control
+            .ancestors()
+            .any(|a| a.value().as_element().is_some_and(|e| e.name() == "label"));
+        if !(by_label || by_aria || wrapped) {
+            return Err(format!(
+                "control {:?} (name {:?}) has no label",
+                id,
+                control.value().attr("name").unwrap_or_default()
+            ));
+        }
+    }
+    if !select("img:not([alt])").is_empty() {
+        return Err("an image without alt text".into());
+    }
+    Ok(())
 }
