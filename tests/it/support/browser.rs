@@ -121,6 +121,10 @@ impl Browser {
             .name()
             .unwrap_or("test")
             .replace("::", "-");
+        // One browser starts at a time: started all at once on a loaded machine, drivers and
+        // browsers took longer than any deadline. Waiting here counts against no deadline.
+        static STARTING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+        let _starting = STARTING.lock().await;
         let mut driver = Command::new(&path)
             .arg("--port=0")
             .stdout(Stdio::piped())
