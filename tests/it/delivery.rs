@@ -118,6 +118,70 @@ backend_tests! {
         })
         .await;
         assert!(peer.received_of_type("Create").len() >= 2, "refused once, then delivered");
+        // The success that followed failures clears the host's failing mark.
+        let host = peer.domain();
+        wait_for("the host to be healthy again", DEADLINE, || {
+            let (coop, host) = (&coop, host.clone());
+            async move {
+                let row = coop.query(move |conn| cooperage_db::hosts::get(conn, &host)).await;
+                row.filter(|h| h.failing_since.is_none() && !h.unreachable && h.last_success_at.is_some()).map(|_| ())
+            }
+        })
+        .await;
+        coop.stop().await;
+    }
+
+    // A healthy host's successes are not written about the host (no row, no update per
+    // delivery); outcomes are recorded in batches.
+    async fn deliveries_to_a_healthy_host_leave_its_row_alone(db) {
+        let coop = TestInstance::start(&db).await;
+        let peer = MastodonPeer::start(None).await;
+        peer_follows(&peer, &coop).await;
+        let host = peer.domain();
+        let before = {
+            let host = host.clone();
+            coop.query(move |conn| cooperage_db::hosts::get(conn, &host)).await
+        };
+        let mut creates = Vec::new();
+        for n in 0..5 {
+            let note = cooperage_app::posts::publish_note(coop.app(), "coop", &format!("Fine {n}")).await.unwrap().id;
+            creates.push(format!("{note}/activity"));
+        }
+        for create in &creates {
+            wait_for("the delivery to complete", DEADLINE, || async {
+                (delivery_states(&coop, create).await == ["done"]).then_some(())
+            })
+            .await;
+        }
+        let after = coop.query(move |conn| cooperage_db::hosts::get(conn, &host)).await;
+        // The row its Follow made (the host was seen) is as it was.
+        assert_eq!(before, after);
+        assert!(after.is_some_and(|h| h.last_success_at.is_none()));
+        coop.stop().await;
+    }
+
+    // Activity ids are recorded a batch at a time: an id seen before, or twice in one batch,
+    // is new only once.
+    async fn received_ids_are_new_once_per_batch_and_across_batches(db) {
+        let coop = TestInstance::start(&db).await;
+        let actor = coop
+            .query(|conn| Ok(cooperage_db::actors::local_by_username(conn, "coop")?.expect("coop").id))
+            .await;
+        let (first, second) = coop
+            .query(move |conn| {
+                let first = cooperage_db::received::record_all(
+                    conn,
+                    &[("https://a.example/1", actor, "Create"), ("https://a.example/2", actor, "Like"), ("https://a.example/1", actor, "Create")],
+                )?;
+                let second = cooperage_db::received::record_all(
+                    conn,
+                    &[("https://a.example/2", actor, "Like"), ("https://a.example/3", actor, "Like")],
+                )?;
+                Ok((first, second))
+            })
+            .await;
+        assert_eq!(first, [true, true, false]);
+        assert_eq!(second, [false, true]);
         coop.stop().await;
     }
 
@@ -190,7 +254,8 @@ backend_tests! {
 }
 
 // Done-when 6: two delivery workers (two `cooperage` instances) on one PostgreSQL database
-// deliver every activity exactly once.
+// deliver every activity exactly once, to every host: claims are leased per batch and
+// outcomes recorded in batches, by whichever process claimed them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_on_one_postgres_deliver_each_activity_once() {
     let Some(db) = TestDb::postgres() else { return };
@@ -201,8 +266,14 @@ async fn two_workers_on_one_postgres_deliver_each_activity_once() {
     config.http.bind = listener.local_addr().unwrap();
     let second = TestInstance::start_with(config, listener).await;
 
-    let peer = MastodonPeer::start(None).await;
-    peer_follows(&peer, &first).await;
+    // Followers on distinct hosts, each with its own inbox (no shared inbox to merge them).
+    const HOSTS: usize = 4;
+    let mut peers = Vec::new();
+    for _ in 0..HOSTS {
+        let peer = MastodonPeer::start_without_shared_inbox().await;
+        peer_follows(&peer, &first).await;
+        peers.push(peer);
+    }
 
     const POSTS: usize = 40;
     let mut creates = Vec::new();
@@ -218,22 +289,28 @@ async fn two_workers_on_one_postgres_deliver_each_activity_once() {
         let queue = first.query(deliveries::queue_by_host).await;
         let delivered: i64 = queue.iter().map(|h| h.delivered).sum();
         let pending: i64 = queue.iter().map(|h| h.pending).sum();
-        // The Accept plus every Create.
-        (pending == 0 && delivered == POSTS as i64 + 1).then_some(())
+        // An Accept per host plus every Create to every host.
+        (pending == 0 && delivered == (HOSTS * (POSTS + 1)) as i64).then_some(())
     })
     .await;
-    let received: Vec<String> = peer
-        .received_of_type("Create")
-        .into_iter()
-        .map(|d| d.body["id"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    let mut distinct = received.clone();
-    distinct.sort();
-    distinct.dedup();
-    assert_eq!(received.len(), POSTS, "no activity delivered twice");
-    assert_eq!(distinct.len(), POSTS);
     creates.sort();
-    assert_eq!(distinct, creates);
+    for peer in &peers {
+        let received: Vec<String> = peer
+            .received_of_type("Create")
+            .into_iter()
+            .map(|d| d.body["id"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        let mut distinct = received.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(
+            received.len(),
+            POSTS,
+            "no activity delivered twice to {}",
+            peer.domain()
+        );
+        assert_eq!(distinct, creates);
+    }
     second.stop().await;
     first.stop().await;
 }

@@ -25,6 +25,9 @@ pub struct NewActivity<'a> {
     pub public: bool,
 }
 
+/// Delivery rows per INSERT statement (8 parameters each, far below both backends' limits).
+const ROWS_PER_INSERT: usize = 500;
+
 /// Stores an activity and one pending delivery per inbox, in one transaction; returns the
 /// activity's row id. Inboxes are deduplicated.
 pub fn enqueue(
@@ -51,10 +54,10 @@ pub fn enqueue(
         let mut targets: Vec<&String> = inboxes.iter().collect();
         targets.sort();
         targets.dedup();
-        // Row by row: multi-row INSERT does not compile through the two-backend connection.
-        for inbox in targets {
-            diesel::insert_into(deliveries::table)
-                .values((
+        let rows: Vec<_> = targets
+            .into_iter()
+            .map(|inbox| {
+                (
                     deliveries::activity_id.eq(activity_id),
                     deliveries::inbox.eq(inbox.as_str()),
                     deliveries::host.eq(crate::host_of(inbox).unwrap_or_default()),
@@ -63,8 +66,21 @@ pub fn enqueue(
                     deliveries::next_attempt_at.eq(now),
                     deliveries::created_at.eq(now),
                     deliveries::updated_at.eq(now),
-                ))
-                .execute(conn)?;
+                )
+            })
+            .collect();
+        // Many rows per statement (a post to thousands of followers is a few statements, not
+        // thousands); typed per backend, as multi-row INSERT does not compile through the
+        // two-backend connection.
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            match conn {
+                AnyConnection::Postgresql(c) => diesel::insert_into(deliveries::table)
+                    .values(chunk)
+                    .execute(c)?,
+                AnyConnection::Sqlite(c) => diesel::insert_into(deliveries::table)
+                    .values(chunk)
+                    .execute(c)?,
+            };
         }
         Ok(activity_id)
     })
@@ -89,6 +105,9 @@ pub struct Claimed {
     pub payload: String,
     #[diesel(sql_type = BigInt)]
     pub actor_id: i64,
+    /// The author's key id, which signs the delivery.
+    #[diesel(sql_type = Text)]
+    pub key_id: String,
 }
 
 /// Claims up to `limit` due deliveries for `token` until `lease_until`, skipping hosts that
@@ -135,8 +154,9 @@ pub fn claim(
         return Ok(Vec::new());
     }
     let select = "SELECT d.id, d.inbox, d.host, d.attempts, d.created_at, \
-                  a.ap_id AS activity_ap_id, a.payload, a.actor_id \
+                  a.ap_id AS activity_ap_id, a.payload, a.actor_id, au.public_key_id AS key_id \
                   FROM deliveries d JOIN outgoing_activities a ON a.id = d.activity_id \
+                  JOIN actors au ON au.id = a.actor_id \
                   WHERE d.leased_by = $1 AND d.state = 'pending' ORDER BY d.id";
     Ok(match conn {
         AnyConnection::Postgresql(c) => diesel::sql_query(select).bind::<Text, _>(token).load(c)?,
@@ -163,8 +183,56 @@ pub enum Outcome {
     },
 }
 
-/// Records the outcome of an attempt, if `token` still holds the lease.
-pub fn finish(
+/// An attempt's outcome, with the lease it was made under.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub id: i64,
+    pub token: String,
+    pub outcome: Outcome,
+}
+
+/// Records the outcomes of many attempts in one statement per kind (the caller wraps it in a
+/// transaction), each only where its `token` still holds the lease. Successes, by far the
+/// most, are one `UPDATE ... WHERE id IN (...)` per lease and status.
+pub fn finish_all(conn: &mut AnyConnection, finished: &[Finished]) -> Result<(), DbError> {
+    let mut delivered: std::collections::BTreeMap<(&str, i32), Vec<i64>> = Default::default();
+    for one in finished {
+        match &one.outcome {
+            Outcome::Delivered { status } => delivered
+                .entry((one.token.as_str(), *status))
+                .or_default()
+                .push(one.id),
+            _ => finish(conn, one.id, &one.token, &one.outcome)?,
+        }
+    }
+    let now = crate::now();
+    for ((token, status), ids) in delivered {
+        for ids in ids.chunks(MAX_IDS_PER_STATEMENT) {
+            diesel::update(
+                deliveries::table
+                    .filter(deliveries::id.eq_any(ids))
+                    .filter(deliveries::leased_by.eq(token)),
+            )
+            .set((
+                deliveries::state.eq(DONE),
+                deliveries::attempts.eq(deliveries::attempts + 1),
+                deliveries::last_status.eq(Some(status)),
+                deliveries::last_error.eq(None::<String>),
+                deliveries::lease_until.eq(None::<NaiveDateTime>),
+                deliveries::leased_by.eq(None::<&str>),
+                deliveries::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Most ids bound in one statement (SQLite allows 32,766 parameters).
+const MAX_IDS_PER_STATEMENT: usize = 1000;
+
+/// Records the outcome of one attempt, if `token` still holds the lease.
+fn finish(
     conn: &mut AnyConnection,
     id: i64,
     token: &str,

@@ -20,6 +20,7 @@ pub struct Host {
     pub reason: Option<String>,
     pub failing_since: Option<NaiveDateTime>,
     pub unreachable: bool,
+    /// When it last answered after failing (successes of a healthy host are not recorded).
     pub last_success_at: Option<NaiveDateTime>,
     pub last_seen_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
@@ -77,11 +78,17 @@ pub fn with_policy(conn: &mut AnyConnection, policy: &str) -> Result<Vec<Host>, 
         .load(conn)?)
 }
 
-/// The host answered a delivery with success.
-pub fn record_success(conn: &mut AnyConnection, host: &str) -> Result<(), DbError> {
-    ensure(conn, host)?;
+/// These hosts answered deliveries with success: those marked failing or unreachable are
+/// healthy again. A healthy host's row is not written (nor created): successes are the
+/// delivery path's common case, and a write per success was most of its database work.
+pub fn record_successes(conn: &mut AnyConnection, names: &[&str]) -> Result<(), DbError> {
     let now = crate::now();
-    diesel::update(hosts::table.find(host))
+    for names in names.chunks(1000) {
+        diesel::update(
+            hosts::table
+                .filter(hosts::host.eq_any(names))
+                .filter(hosts::failing_since.is_not_null().or(hosts::unreachable)),
+        )
         .set((
             hosts::failing_since.eq(None::<NaiveDateTime>),
             hosts::unreachable.eq(false),
@@ -89,6 +96,7 @@ pub fn record_success(conn: &mut AnyConnection, host: &str) -> Result<(), DbErro
             hosts::updated_at.eq(now),
         ))
         .execute(conn)?;
+    }
     Ok(())
 }
 

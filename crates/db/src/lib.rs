@@ -23,6 +23,7 @@ pub mod projects;
 pub mod proposals;
 pub mod received;
 pub mod schema;
+pub mod scratch;
 pub mod skills;
 mod target;
 

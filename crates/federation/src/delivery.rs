@@ -3,14 +3,19 @@
 //!
 //! Several workers (in one process or several against one PostgreSQL) may run: claims are
 //! leases, so a delivery is held by one worker at a time and a dead worker's leases expire.
+//!
+//! The path of a healthy host touches the database twice per batch, not per delivery: one
+//! claim (with the author's key id, so sending needs no query) and one transaction recording
+//! the outcomes of whatever finished meanwhile ([`record_outcomes`]). Signing runs on the
+//! blocking pool, one signature per core at a time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use chrono::TimeDelta;
-use cooperage_db::deliveries::{self, Claimed, Outcome};
-use tokio::sync::Semaphore;
+use cooperage_db::deliveries::{self, Claimed, Finished, Outcome};
+use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
@@ -32,15 +37,23 @@ const MAX_LOGGED_BODY: usize = 300;
 /// endless body must not fill our memory.
 const MAX_READ_BODY: usize = 512;
 
+/// Most outcomes recorded in one transaction.
+const MAX_RECORDED: usize = 512;
+
 /// Starts the worker on `tracker`; it stops claiming when `shutdown` is cancelled and lets
-/// in-flight sends finish.
+/// in-flight sends finish and their outcomes be recorded.
 pub fn spawn(context: FederationContext, shutdown: CancellationToken, tracker: &TaskTracker) {
+    let concurrency = context.settings().delivery.concurrency.max(1);
+    // Bounded: a send waits here when recording falls behind.
+    let (recorder, outcomes) = mpsc::channel(MAX_RECORDED * 2);
+    tracker.spawn(record_outcomes(context.clone(), outcomes));
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let worker = Worker {
         id: format!("{}", uuid::Uuid::new_v4().simple()),
-        global: Arc::new(Semaphore::new(
-            context.settings().delivery.concurrency.max(1),
-        )),
+        global: Arc::new(Semaphore::new(concurrency)),
         per_host: Arc::new(Mutex::new(HashMap::new())),
+        signing: Arc::new(Semaphore::new(cores)),
+        recorder,
         context,
     };
     let sends = tracker.clone();
@@ -52,6 +65,15 @@ struct Worker {
     context: FederationContext,
     global: Arc<Semaphore>,
     per_host: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
+    /// Signatures in progress, at most one per core.
+    signing: Arc<Semaphore>,
+    recorder: mpsc::Sender<Attempt>,
+}
+
+/// A finished attempt on its way to the database.
+struct Attempt {
+    finished: Finished,
+    host: String,
 }
 
 impl Worker {
@@ -92,13 +114,19 @@ impl Worker {
                 let host_slots = self.host_semaphore(&delivery.host);
                 let context = self.context.clone();
                 let token = token.clone();
+                let (signing, recorder) = (self.signing.clone(), self.recorder.clone());
                 let span = tracing::info_span!("delivery", activity = %delivery.activity_ap_id, inbox = %delivery.inbox);
                 sends.spawn(
                     async move {
                         let Ok(_host_slot) = host_slots.acquire_owned().await else {
                             return;
                         };
-                        deliver(&context, &token, delivery).await;
+                        let attempt = deliver(&context, &signing, token, delivery).await;
+                        // Recorded before the next claim can see the row again: the lease
+                        // holds it until then.
+                        if recorder.send(attempt).await.is_err() {
+                            tracing::error!("the delivery recorder stopped; the lease runs out and the delivery is tried again");
+                        }
                         drop(slot);
                     }
                     .instrument(span),
@@ -107,9 +135,12 @@ impl Worker {
         }
     }
 
+    /// Claims up to twice the global limit: one claim per batch of sends, not per free slot
+    /// (the lease covers the wait for a slot).
     async fn claim(&self, token: &str) -> Result<Vec<Claimed>, cooperage_db::DbError> {
-        let lease = self.context.settings().delivery.lease;
-        let limit = (self.global.available_permits().max(1) * 2) as i64;
+        let settings = &self.context.settings().delivery;
+        let lease = settings.lease;
+        let limit = (settings.concurrency.max(1) * 2) as i64;
         let token = token.to_owned();
         self.context
             .db()
@@ -150,10 +181,15 @@ async fn prune(context: &FederationContext) {
     }
 }
 
-/// One attempt at one delivery, and its recorded outcome.
-async fn deliver(context: &FederationContext, token: &str, delivery: Claimed) {
+/// One attempt at one delivery, and its outcome (to be recorded).
+async fn deliver(
+    context: &FederationContext,
+    signing: &Semaphore,
+    token: String,
+    delivery: Claimed,
+) -> Attempt {
     let settings = &context.settings().delivery;
-    let result = send(context, &delivery).await;
+    let result = send(context, signing, &delivery).await;
     let age = cooperage_db::now() - delivery.created_at;
     let given_up = age >= TimeDelta::from_std(settings.give_up_after).unwrap_or(TimeDelta::MAX);
     let outcome = match result {
@@ -208,35 +244,98 @@ async fn deliver(context: &FederationContext, token: &str, delivery: Claimed) {
             }
         }
     };
-    let success = matches!(outcome, Outcome::Delivered { .. });
-    let unreachable_after =
-        TimeDelta::from_std(settings.unreachable_after).unwrap_or(TimeDelta::MAX);
-    let id = delivery.id;
-    let host = delivery.host.clone();
-    let token = token.to_owned();
-    let recorded = context
+    Attempt {
+        finished: Finished {
+            id: delivery.id,
+            token,
+            outcome,
+        },
+        host: delivery.host,
+    }
+}
+
+/// Records outcomes as they come, whatever arrived meanwhile in one transaction (group
+/// commit, as the inbox does). Ends when every sender is gone, after the last outcome.
+async fn record_outcomes(context: FederationContext, mut outcomes: mpsc::Receiver<Attempt>) {
+    let mut batch = Vec::with_capacity(MAX_RECORDED);
+    while outcomes.recv_many(&mut batch, MAX_RECORDED).await > 0 {
+        let attempts = std::mem::take(&mut batch);
+        if let Err((error, attempts)) = record(&context, attempts).await {
+            if attempts.len() <= 1 {
+                // The lease runs out and the delivery is tried again: at worst a duplicate,
+                // which the receiver drops by activity id.
+                tracing::error!(error = %crate::error_chain(&error), "cannot record a delivery outcome");
+                continue;
+            }
+            tracing::warn!(error = %crate::error_chain(&error), outcomes = attempts.len(), "cannot record outcomes together: one by one");
+            for attempt in attempts {
+                if let Err((error, _)) = record(&context, vec![attempt]).await {
+                    tracing::error!(error = %crate::error_chain(&error), "cannot record a delivery outcome");
+                }
+            }
+        }
+    }
+}
+
+/// Records attempts in one transaction: each outcome (where its lease still holds), the hosts
+/// that answered again and those that failed. Gives the attempts back on failure.
+async fn record(
+    context: &FederationContext,
+    attempts: Vec<Attempt>,
+) -> Result<(), (cooperage_db::DbError, Vec<Attempt>)> {
+    let unreachable_after = TimeDelta::from_std(context.settings().delivery.unreachable_after)
+        .unwrap_or(TimeDelta::MAX);
+    let (result, attempts) = context
         .db()
         .write(move |conn| {
-            deliveries::finish(conn, id, &token, &outcome)?;
-            if success {
-                cooperage_db::hosts::record_success(conn, &host)?;
-            } else if matches!(outcome, Outcome::Retry { .. }) {
-                return cooperage_db::hosts::record_failure(conn, &host, unreachable_after);
-            }
-            Ok(false)
+            let result = cooperage_db::transaction(conn, |conn| {
+                record_in(conn, &attempts, unreachable_after)
+            });
+            Ok((result, attempts))
         })
-        .await;
-    match recorded {
-        Ok(true) => {
-            tracing::warn!(host = %delivery.host, "host unreachable: deliveries wait until it contacts us");
-            // Its next verified request must clear the mark at once, not a minute later.
-            context.forget_host_seen(&delivery.host);
+        .await
+        .unwrap_or_else(|error| (Err(error), Vec::new()));
+    match result {
+        Ok(unreachable) => {
+            for host in unreachable {
+                tracing::warn!(%host, "host unreachable: deliveries wait until it contacts us");
+                // Its next verified request must clear the mark at once, not a minute later.
+                context.forget_host_seen(&host);
+            }
+            Ok(())
         }
-        Ok(false) => {}
-        // The lease runs out and the delivery is tried again: at worst a duplicate, which the
-        // receiver drops by activity id.
-        Err(error) => tracing::error!(%error, "cannot record delivery outcome"),
+        Err(error) => Err((error, attempts)),
     }
+}
+
+/// Returns the hosts that became unreachable.
+fn record_in(
+    conn: &mut cooperage_db::AnyConnection,
+    attempts: &[Attempt],
+    unreachable_after: TimeDelta,
+) -> Result<Vec<String>, cooperage_db::DbError> {
+    let finished: Vec<Finished> = attempts.iter().map(|a| a.finished.clone()).collect();
+    deliveries::finish_all(conn, &finished)?;
+    let answered: std::collections::BTreeSet<&str> = attempts
+        .iter()
+        .filter(|a| matches!(a.finished.outcome, Outcome::Delivered { .. }))
+        .map(|a| a.host.as_str())
+        .collect();
+    let answered: Vec<&str> = answered.into_iter().collect();
+    cooperage_db::hosts::record_successes(conn, &answered)?;
+    let failing: std::collections::BTreeSet<&str> = attempts
+        .iter()
+        .filter(|a| matches!(a.finished.outcome, Outcome::Retry { .. }))
+        .map(|a| a.host.as_str())
+        .filter(|host| answered.binary_search(host).is_err())
+        .collect();
+    let mut unreachable = Vec::new();
+    for host in failing {
+        if cooperage_db::hosts::record_failure(conn, host, unreachable_after)? {
+            unreachable.push(host.to_owned());
+        }
+    }
+    Ok(unreachable)
 }
 
 struct Response {
@@ -277,22 +376,19 @@ async fn check_inbox(context: &FederationContext, inbox: &str) -> Result<(), Sen
     Ok(())
 }
 
-async fn send(context: &FederationContext, delivery: &Claimed) -> Result<Response, SendError> {
+async fn send(
+    context: &FederationContext,
+    signing: &Semaphore,
+    delivery: &Claimed,
+) -> Result<Response, SendError> {
     check_inbox(context, &delivery.inbox).await?;
-    let author = context
-        .db()
-        .run({
-            let id = delivery.actor_id;
-            move |conn| cooperage_db::actors::by_id(conn, id)
-        })
-        .await?;
     let key = context.signing_key(delivery.actor_id).await?;
-    let mut request = http::Request::post(&delivery.inbox)
+    let request = http::Request::post(&delivery.inbox)
         .header(http::header::CONTENT_TYPE, ACTIVITY_JSON)
         .header(http::header::ACCEPT, ACTIVITY_JSON)
         .body(delivery.payload.clone().into_bytes())
         .map_err(|e| SendError::Refused(format!("bad inbox URL: {e}")))?;
-    signatures::sign_cavage(&mut request, &author.public_key_id, &key, SystemTime::now())?;
+    let request = sign(signing, request, delivery.key_id.clone(), key).await?;
     let request = reqwest::Request::try_from(request)?;
     let mut response = context
         .client()
@@ -315,6 +411,22 @@ async fn send(context: &FederationContext, delivery: &Claimed) -> Result<Respons
         retry_after,
         body,
     })
+}
+
+/// Signs on the blocking pool, at most one signature per core at once: an RSA signature
+/// (~0.3 ms) would otherwise hold up an async worker thread, and every send waiting on it.
+async fn sign(
+    signing: &Semaphore,
+    mut request: http::Request<Vec<u8>>,
+    key_id: String,
+    key: Arc<crate::signatures::PrivateKey>,
+) -> Result<http::Request<Vec<u8>>, SendError> {
+    let _core = signing.acquire().await?;
+    tokio::task::spawn_blocking(move || {
+        signatures::sign_cavage(&mut request, &key_id, &key, SystemTime::now()).map(|()| request)
+    })
+    .await?
+    .map_err(SendError::from)
 }
 
 /// The first `limit` bytes (about) of a response body, read chunk by chunk; the rest is never

@@ -145,24 +145,33 @@ families! {
     Delete(delete::Delete),
 }
 
-/// Applies one recognized activity inside the batch's transaction: records its id first, so a
-/// duplicate ends here with no second effect (`None`).
+/// Applies a batch of recognized activities inside one transaction: records their ids first
+/// (one statement for the batch), so a duplicate ends there with no second effect (`None`).
 pub fn apply_recorded(
     conn: &mut AnyConnection,
-    followed_here: &mut HashMap<i64, bool>,
     settings: &Settings,
-    signer: &Actor,
-    envelope: &Envelope,
-    activity: &Activity,
-) -> Result<Option<Effect>, DbError> {
-    if !cooperage_db::received::record(conn, &envelope.id, signer.id, &envelope.kind)? {
-        return Ok(None);
-    }
-    let mut tx = Tx {
-        conn,
-        settings,
-        signer,
-        followed_here,
-    };
-    activity.apply(&mut tx).map(Some)
+    batch: &[(Actor, Envelope, Activity)],
+) -> Result<Vec<Option<Effect>>, DbError> {
+    let ids: Vec<(&str, i64, &str)> = batch
+        .iter()
+        .map(|(signer, envelope, _)| (envelope.id.as_str(), signer.id, envelope.kind.as_str()))
+        .collect();
+    let new = cooperage_db::received::record_all(conn, &ids)?;
+    let mut followed_here = HashMap::new();
+    batch
+        .iter()
+        .zip(new)
+        .map(|((signer, _, activity), new)| {
+            if !new {
+                return Ok(None);
+            }
+            let mut tx = Tx {
+                conn,
+                settings,
+                signer,
+                followed_here: &mut followed_here,
+            };
+            activity.apply(&mut tx).map(Some)
+        })
+        .collect()
 }

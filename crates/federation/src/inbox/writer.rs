@@ -1,6 +1,5 @@
 //! Group commit: verified activities are applied in batches, one transaction per batch.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use cooperage_db::actors::Actor;
@@ -75,19 +74,7 @@ async fn write_batch(db: &cooperage_db::Database, settings: &Settings, jobs: Vec
     let (outcome, work) = db
         .write(move |conn| {
             let outcome = cooperage_db::transaction(conn, |conn| {
-                let mut followed_here = HashMap::new();
-                work.iter()
-                    .map(|(signer, envelope, activity)| {
-                        dispatch::apply_recorded(
-                            conn,
-                            &mut followed_here,
-                            &batch_settings,
-                            signer,
-                            envelope,
-                            activity,
-                        )
-                    })
-                    .collect::<Result<Vec<_>, _>>()
+                dispatch::apply_recorded(conn, &batch_settings, &work)
             });
             Ok::<_, cooperage_db::DbError>((outcome, work))
         })
@@ -109,26 +96,19 @@ async fn write_batch(db: &cooperage_db::Database, settings: &Settings, jobs: Vec
                 activities = work.len(),
                 "a batch of activities failed: applying them one by one"
             );
-            for (reply, (signer, envelope, activity)) in replies.into_iter().zip(work) {
+            for (reply, one) in replies.into_iter().zip(work) {
                 let settings = settings.clone();
-                let id = envelope.id.clone();
+                let id = one.1.id.clone();
                 let outcome = db
                     .write(move |conn| {
                         cooperage_db::transaction(conn, |conn| {
-                            dispatch::apply_recorded(
-                                conn,
-                                &mut HashMap::new(),
-                                &settings,
-                                &signer,
-                                &envelope,
-                                &activity,
-                            )
+                            dispatch::apply_recorded(conn, &settings, &[one])
                         })
                     })
                     .await;
                 match outcome {
-                    Ok(result) => {
-                        let _ = reply.send(result);
+                    Ok(mut result) => {
+                        let _ = reply.send(result.pop().flatten());
                     }
                     Err(error) => tracing::error!(
                         error = %crate::error_chain(&error),
