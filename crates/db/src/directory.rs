@@ -22,11 +22,11 @@ pub const MAX_LIMIT: i64 = 100;
 /// Searches without words count their matches up to this many.
 pub const COUNT_CAP: i64 = 1_000;
 /// A search whose words or tags match more listings than this (a short prefix like `pro`
-/// matches a third of a large directory) ranks only the newest this many of its matches, by
+/// matches a third of a large directory; the same cap as counts without words) ranks only the newest this many of its matches, by
 /// label hits then newest, without text relevance (SQLite): ranking every match costs time
 /// in proportion to the matches, and the first page of a search this broad is the same.
 /// Its total then reads "at least".
-pub const BROAD_MATCHES: i64 = 2_000;
+pub const BROAD_MATCHES: i64 = 1_000;
 
 /// When a listing must be available.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
