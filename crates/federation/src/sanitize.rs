@@ -43,22 +43,6 @@ pub fn html(input: &str) -> String {
         .to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn scripts_and_handlers_are_removed() {
-        let cleaned = super::html(
-            "<p onclick=\"x()\">Hi <a href=\"javascript:alert(1)\">x</a><script>bad()</script>\
-             <a href=\"https://coop.example/\">ok</a><img src=x></p>",
-        );
-        assert_eq!(
-            cleaned,
-            "<p>Hi <a rel=\"nofollow noopener noreferrer\">x</a>\
-             <a href=\"https://coop.example/\" rel=\"nofollow noopener noreferrer\">ok</a></p>"
-        );
-    }
-}
-
 /// Plain text as HTML paragraphs (blank lines separate them), escaped.
 pub fn paragraphs(text: &str) -> String {
     text.split("\n\n")
@@ -80,4 +64,20 @@ pub fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scripts_and_handlers_are_removed() {
+        let cleaned = super::html(
+            "<p onclick=\"x()\">Hi <a href=\"javascript:alert(1)\">x</a><script>bad()</script>\
+             <a href=\"https://coop.example/\">ok</a><img src=x></p>",
+        );
+        assert_eq!(
+            cleaned,
+            "<p>Hi <a rel=\"nofollow noopener noreferrer\">x</a>\
+             <a href=\"https://coop.example/\" rel=\"nofollow noopener noreferrer\">ok</a></p>"
+        );
+    }
 }
