@@ -45,6 +45,16 @@ impl Default for ProposalSettings {
 
 use crate::audience::network;
 
+/// The coops among the actors our coop follows both ways: only a `Group` attests voting
+/// members (a Mastodon user who follows the coop back is not a coop of the network).
+fn voting_coops(conn: &mut AnyConnection, settings: &Settings) -> Result<Vec<Actor>, DbError> {
+    let (_, network) = network(conn, settings)?;
+    Ok(network
+        .into_iter()
+        .filter(|actor| actor.actor_type == "Group")
+        .collect())
+}
+
 fn to_ballot(vote: &Vote) -> Ballot {
     Ballot {
         voter: vote.voter_ap_id.clone(),
@@ -119,7 +129,7 @@ pub fn eligible_count(
     if proposal.scope == Scope::Coop {
         return Ok(ours);
     }
-    let (_, network) = network(conn, settings)?;
+    let network = voting_coops(conn, settings)?;
     if proposal.counting == Counting::PerCoop {
         return Ok(1 + network.len() as u64);
     }
@@ -637,7 +647,7 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
         data.db()
             .run(move |conn| {
                 let pending = proposals::pending_votes(conn, 5000)?;
-                let (_, network) = network(conn, &settings)?;
+                let network = voting_coops(conn, &settings)?;
                 Ok::<_, DbError>((pending, network))
             })
             .await?
