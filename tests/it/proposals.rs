@@ -606,4 +606,46 @@ backend_tests! {
         let on_a = comments_on(&a, &ana, a_id).await;
         assert_eq!(on_a.len(), 3, "{on_a:?}");
     }
+
+    async fn a_mastodon_user_the_coop_follows_back_is_no_coop_and_votes_advisory(db) {
+        let coop = TestInstance::start_named(&db, "nord").await;
+        coop.create_account("ana", Role::Member, false).await;
+        let ana = coop.login_cookie("ana").await;
+        let peer = MastodonPeer::start(None).await;
+        let follow = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": peer.new_id(), "type": "Follow", "actor": peer.actor_id(), "object": coop.coop_id(),
+        });
+        assert_eq!(peer.post(&format!("{}/inbox", coop.base), &follow).await.0, 202);
+        wait_for("the Accept", DEADLINE, || async {
+            (!peer.received_of_type("Accept").is_empty()).then_some(())
+        })
+        .await;
+        // The coop follows the user back: they follow each other, but a Person is no coop.
+        let user = peer.actor_id();
+        coop.query(move |conn| {
+            let ours = cooperage_db::actors::local_by_username(conn, "nord")?.unwrap();
+            let theirs = cooperage_db::actors::by_ap_id(conn, &user)?.unwrap();
+            cooperage_db::follows::upsert(conn, ours.id, theirs.id, "https://x/follow-back", "accepted")?;
+            Ok(())
+        })
+        .await;
+        let closes_at = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+        let (status, created) = call(&coop, &ana, Method::POST, "/api/v1/proposals", Some(json!({
+            "title": "Open day", "kind": "single", "scope": "network", "options": ["Yes", "No"],
+            "closes_at": closes_at, "open_poll": true,
+        }))).await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["eligible_voters"], 1, "ana only: the user attests no members");
+        let question = created["ap_id"].as_str().unwrap().to_owned();
+        let inbox = format!("{}/actors/nord/inbox", coop.base);
+        assert_eq!(peer.post(&inbox, &mastodon_vote(&peer, &coop.coop_id(), &question, "No")).await.0, 202);
+        let view = wait_for("the advisory vote", DEADLINE, || async {
+            let view = shown(&coop, &ana, &question).await;
+            (view["advisory_voters"] == 1).then_some(view)
+        })
+        .await;
+        assert_eq!(view["options"][1]["advisory_votes"], 1);
+        assert_eq!(view["not_counted"], json!([]));
+    }
 }
