@@ -230,11 +230,17 @@ pub fn local_updates_due(
         .load(conn)?)
 }
 
-/// Notes that a tally Update is owed.
+/// Notes that a tally Update is owed. Only a proposal not yet marked is written: on
+/// PostgreSQL an UPDATE locks the row to the commit, and every inbox writer's batch of votes
+/// for a busy proposal would otherwise queue behind the others on that one row.
 pub fn mark_update_due(conn: &mut AnyConnection, id: i64) -> Result<(), DbError> {
-    diesel::update(proposals::table.find(id))
-        .set(proposals::update_due.eq(true))
-        .execute(conn)?;
+    diesel::update(
+        proposals::table
+            .find(id)
+            .filter(proposals::update_due.eq(false)),
+    )
+    .set(proposals::update_due.eq(true))
+    .execute(conn)?;
     Ok(())
 }
 
