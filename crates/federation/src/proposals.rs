@@ -766,6 +766,9 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
         verdicts.push((vote.id, verdict));
     }
     let settled = verdicts.len();
+    // A settled vote changes the tally: its Update is due again, even if one went out since
+    // the vote arrived (it was pending then, not counted).
+    let touched: HashSet<i64> = pending.iter().map(|v| v.proposal_id).collect();
     data.db()
         .write(move |conn| {
             cooperage_db::transaction(conn, |conn| {
@@ -777,6 +780,9 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
                         v.coop.as_deref(),
                         v.reason.as_deref(),
                     )?;
+                }
+                for proposal in &touched {
+                    proposals::mark_update_due(conn, *proposal)?;
                 }
                 Ok::<_, DbError>(())
             })
