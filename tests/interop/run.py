@@ -23,6 +23,7 @@ post and report what they received.
 """
 
 import argparse
+import datetime
 import json
 import os
 import re
@@ -785,6 +786,63 @@ def public_offer_reaches_fedify(w: World):
     check(obj.get("coopKind") == "ProjectOffer" and obj.get("amount") == "55.00"
           and obj.get("positions") == 2,
           f"structured fields lost on the way: {json.dumps(obj)[:300]}")
+
+
+@scenario
+def fedify_reads_a_proposal_and_its_user_votes_advisory(w: World):
+    """A member opens a network proposal open to outside votes; Fedify, following the coop,
+    parses the Question (name, endTime, each option's name and count). Its user votes as
+    Mastodon sends votes (Create{Note{name, inReplyTo}} to the coop): the vote is counted in
+    the advisory tally only, apart from the members' count."""
+    coop, peer = w.coop, w.fedify
+    coop_id = coop.actor("coop")
+    w.follow(peer, coop_id)
+    coop.cli("admin", "create", "--username", "pia", "--name", "Pia", input=MEMBER_PASSWORD + "\n")
+    cookie = coop.login("pia", MEMBER_PASSWORD)
+    closes = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)).replace(microsecond=0)
+    options = ["Approve", "Reject", "Abstain"]
+    status, out = coop.http("POST", "/api/v1/proposals",
+                            {"title": "Interop fund", "body": "Adopt a *fund*?", "kind": "single",
+                             "scope": "network", "options": options, "open_poll": True,
+                             "closes_at": closes.isoformat()}, {"cookie": cookie})
+    check(status == 201, f"POST /api/v1/proposals -> {status}: {out}")
+    question_id = out["ap_id"]
+
+    def arrived():
+        return next((a for a in peer.received("Create")
+                     if (a.get("question") or {}).get("id") == question_id), None)
+
+    def refused():
+        got = [a for a in peer.received("Create") if a.get("objectId") == question_id]
+        return f"; Fedify recorded it as {json.dumps(got)[:400]}" if got else ""
+
+    try:
+        create = wait_for(f"the Question {question_id} at Fedify", arrived)
+    except Fail as e:
+        raise Fail(f"{e}{refused()}")
+    q = create["question"]
+    check(q["attributedTo"] == coop_id, f"attributedTo {q['attributedTo']}, want the coop")
+    names = [o["name"] for o in q["oneOf"]]
+    check(names == options, f"Fedify parsed oneOf {q['oneOf']}, want {options} "
+                            f"(sent {json.dumps((create['raw'] or {}).get('object', {}).get('oneOf'))[:300]})")
+    check(all(o["type"] == "Note" and o["totalItems"] == 0 for o in q["oneOf"]),
+          f"options as Fedify parsed them: {q['oneOf']}")
+    check(q["anyOf"] == [], f"a single-choice proposal has no anyOf: {q['anyOf']}")
+    end = datetime.datetime.fromisoformat((q["endTime"] or "").replace("Z", "+00:00"))
+    check(end == closes, f"Fedify parsed endTime {q['endTime']}, want {closes.isoformat()}")
+    check(q["closed"] is None, f"an open proposal is not closed: {q['closed']}")
+
+    peer.post("vote", {"question": question_id, "name": "Reject", "to": coop_id})
+
+    def advisory():
+        status, view = coop.http("GET", f"/api/v1/proposals/{out['id']}", headers={"cookie": cookie})
+        check(status == 200, f"GET /api/v1/proposals/{out['id']} -> {status}: {view}")
+        got = {o["name"]: (o["votes"], o["advisory_votes"]) for o in view["options"]}
+        return view if got["Reject"] == (0, 1) and view["advisory_voters"] == 1 else None
+
+    view = wait_for("the Fedify user's vote in the advisory tally", advisory)
+    check(view["voters"] == 0 and all(o["votes"] == 0 for o in view["options"]),
+          f"an outside vote must not count: {view['options']}, voters {view['voters']}")
 
 
 @scenario

@@ -84,6 +84,12 @@ backend_tests! {
         let proposal: Value = coop.http.post(format!("{}/api/v1/proposals", coop.base)).header("cookie", cookies[2].as_str())
             .json(&proposal_body).send().await.unwrap().json().await.unwrap();
         let proposal = proposal["id"].as_i64().expect("proposal id");
+        // A network proposal counted one coop, one vote, whose coop vote a coop proposal decides.
+        let per_coop = json!({ "title": "Join the federation?", "kind": "single", "scope": "network", "counting": "coop", "options": ["Yes", "No"], "closes_at": closes_at });
+        let per_coop: Value = coop.http.post(format!("{}/api/v1/proposals", coop.base)).header("cookie", cookies[2].as_str())
+            .json(&per_coop).send().await.unwrap().json().await.unwrap();
+        let per_coop = per_coop["id"].as_i64().expect("per-coop proposal id");
+        let decision_closes = (chrono::Utc::now() + chrono::TimeDelta::hours(12)).to_rfc3339();
 
         // (method, path, body, expected status for: anonymous, candidate, member, admin, remote)
         let matrix: Vec<(Method, String, Option<Value>, [u16; 5])> = vec![
@@ -140,6 +146,8 @@ backend_tests! {
             (Method::POST, "/api/v1/proposals".into(), Some(proposal_body.clone()), [401, 403, 201, 201, 401]),
             (Method::GET, format!("/api/v1/proposals/{proposal}"), None, [401, 200, 200, 200, 401]),
             (Method::POST, format!("/api/v1/proposals/{proposal}/votes"), Some(json!({ "options": ["Yes"] })), [401, 403, 200, 200, 401]),
+            // The first member to open the coop's decision gets it; there is one.
+            (Method::POST, format!("/api/v1/proposals/{per_coop}/decision"), Some(json!({ "closes_at": decision_closes })), [401, 403, 201, 409, 401]),
             (Method::GET, format!("/api/v1/proposals/{proposal}/comments"), None, [401, 200, 200, 200, 401]),
             (Method::POST, format!("/api/v1/proposals/{proposal}/comments"), Some(json!({ "text": "Why not?" })), [401, 201, 201, 201, 401]),
             (Method::GET, "/api/v1/groups".into(), None, [401, 200, 200, 200, 401]),

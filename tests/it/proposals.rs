@@ -78,6 +78,50 @@ fn mastodon_vote(peer: &MastodonPeer, coop: &str, question: &str, name: &str) ->
     })
 }
 
+/// The proposal's row id on `instance`, once it is there.
+async fn id_on(instance: &TestInstance, ap_id: &str) -> i64 {
+    wait_for(
+        &format!("{ap_id} on {}", instance.domain),
+        DEADLINE,
+        || async { stored(instance, ap_id).await.map(|p| p.id) },
+    )
+    .await
+}
+
+async fn vote_as(instance: &TestInstance, cookie: &str, id: i64, options: &[&str]) -> (u16, Value) {
+    call(
+        instance,
+        cookie,
+        Method::POST,
+        &format!("/api/v1/proposals/{id}/votes"),
+        Some(json!({ "options": options })),
+    )
+    .await
+}
+
+async fn comments_on(instance: &TestInstance, cookie: &str, id: i64) -> Vec<(String, String)> {
+    let (status, body) = call(
+        instance,
+        cookie,
+        Method::GET,
+        &format!("/api/v1/proposals/{id}/comments"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["author"].as_str().unwrap().to_owned(),
+                c["content"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 backend_tests! {
     async fn a_network_proposal_is_decided_by_members_voting_from_home(db) {
         let (db_b, db_c) = (db.sibling(), db.sibling());
@@ -338,5 +382,270 @@ backend_tests! {
         assert_eq!(entries.len(), 1, "{ledger}");
         assert_eq!(entries[0]["amount"], "250.50");
         assert!(entries[0]["description"].as_str().unwrap().contains(&ids[0].1), "{ledger}");
+    }
+
+    async fn one_coop_one_vote_is_decided_inside_each_coop_and_cast_by_the_coop(db) {
+        let (db_b, db_c) = (db.sibling(), db.sibling());
+        let a = TestInstance::start_named(&db, "nord").await;
+        let b = TestInstance::start_named(&db_b, "sued").await;
+        let c = TestInstance::start_named(&db_c, "west").await;
+        a.create_account("ana", Role::Member, false).await;
+        b.create_account("bea", Role::Member, false).await;
+        b.create_account("ben", Role::Member, false).await;
+        b.create_account("bo", Role::Member, false).await;
+        c.create_account("cai", Role::Member, false).await;
+        let (ana, bea, ben, bo, cai) = (
+            a.login_cookie("ana").await, b.login_cookie("bea").await, b.login_cookie("ben").await,
+            b.login_cookie("bo").await, c.login_cookie("cai").await,
+        );
+        link(&[(&a, &b), (&a, &c)]).await;
+
+        // A opens a network proposal counted one coop, one vote.
+        let closes_at = chrono::Utc::now() + chrono::TimeDelta::hours(2);
+        let (status, created) = call(&a, &ana, Method::POST, "/api/v1/proposals", Some(json!({
+            "title": "Shared server", "kind": "single", "scope": "network", "counting": "coop",
+            "options": ["Approve", "Reject"], "closes_at": closes_at.to_rfc3339(), "quorum_coops": 3,
+        }))).await;
+        assert_eq!(status, 201, "{created}");
+        let question = created["ap_id"].as_str().unwrap().to_owned();
+        assert_eq!(created["eligible_voters"], 3, "three coops");
+        let (a_id, b_id, c_id) = (id_on(&a, &question).await, id_on(&b, &question).await, id_on(&c, &question).await);
+
+        // Members do not vote on it directly: their coop does.
+        let (status, refused) = vote_as(&b, &bea, b_id, &["Approve"]).await;
+        assert_eq!(status, 403, "{refused}");
+
+        // Each coop decides inside, by a coop proposal with the same options.
+        let decide_by = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+        let mut decisions = Vec::new();
+        for (instance, cookie, id) in [(&a, &ana, a_id), (&b, &bea, b_id), (&c, &cai, c_id)] {
+            let (status, decision) = call(instance, cookie, Method::POST, &format!("/api/v1/proposals/{id}/decision"),
+                Some(json!({ "closes_at": decide_by }))).await;
+            assert_eq!(status, 201, "{decision}");
+            assert_eq!(decision["scope"], "coop");
+            assert_eq!(decision["decides"], id);
+            assert_eq!(decision["options"].as_array().unwrap().len(), 2);
+            decisions.push((decision["id"].as_i64().unwrap(), decision["ap_id"].as_str().unwrap().to_owned()));
+            let view = shown(instance, cookie, &question).await;
+            assert_eq!(view["decided_by"], decision["id"]);
+        }
+        // One decision per coop; it must close before the network proposal.
+        let (status, _) = call(&b, &ben, Method::POST, &format!("/api/v1/proposals/{b_id}/decision"), Some(json!({ "closes_at": decide_by }))).await;
+        assert_eq!(status, 409);
+        let late = (closes_at + chrono::TimeDelta::minutes(5)).to_rfc3339();
+        let (status, _) = call(&c, &cai, Method::POST, &format!("/api/v1/proposals/{}/decision", decisions[2].0), Some(json!({ "closes_at": late }))).await;
+        assert_eq!(status, 422, "a coop proposal decides nothing of another coop proposal");
+
+        // A: Reject. B: two of three Approve. C: Reject.
+        assert_eq!(vote_as(&a, &ana, decisions[0].0, &["Reject"]).await.0, 200);
+        for (cookie, choice) in [(&bea, "Approve"), (&ben, "Approve"), (&bo, "Reject")] {
+            assert_eq!(vote_as(&b, cookie, decisions[1].0, &[choice]).await.0, 200);
+        }
+        assert_eq!(vote_as(&c, &cai, decisions[2].0, &["Reject"]).await.0, 200);
+        for (instance, (_, ap_id)) in [&a, &b, &c].into_iter().zip(&decisions) {
+            close_now(instance, ap_id).await;
+        }
+
+        // Each coop's result is cast as its coop actor's vote, here and across the network;
+        // A counts one vote per coop.
+        let view = wait_for("the coops' votes on A", DEADLINE, || async {
+            let view = shown(&a, &ana, &question).await;
+            (votes(&view) == [1, 2]).then_some(view)
+        })
+        .await;
+        assert_eq!(view["voters"], 3);
+        assert_eq!(view["coops_taking_part"], 3);
+        assert_eq!(view["coop_vote"], json!(["Reject"]));
+        assert_eq!(view["not_counted"], json!([]));
+        let on_b = shown(&b, &bea, &question).await;
+        assert_eq!(on_b["coop_vote"], json!(["Approve"]));
+        let decided = wait_for("B's decision closed", DEADLINE, || async {
+            let (_, view) = call(&b, &bea, Method::GET, &format!("/api/v1/proposals/{}", decisions[1].0), None).await;
+            (view["closed"] == true).then_some(view)
+        })
+        .await;
+        assert_eq!(decided["outcome"], "winner:Approve");
+
+        // At the close every instance shows the same outcome.
+        close_now(&a, &question).await;
+        for (instance, cookie) in [(&a, &ana), (&b, &bea), (&c, &cai)] {
+            let view = wait_for(&format!("the outcome on {}", instance.domain), DEADLINE, || async {
+                let view = shown(instance, cookie, &question).await;
+                (view["closed"] == true && !view["outcome"].is_null()).then_some(view)
+            })
+            .await;
+            assert_eq!(view["outcome"], "winner:Reject", "{view}");
+            assert_eq!(votes(&view), [1, 2]);
+        }
+    }
+
+    async fn a_narrowed_multiple_choice_vote_withdraws_the_dropped_options(db) {
+        let db_b = db.sibling();
+        let a = TestInstance::start_named(&db, "nord").await;
+        let b = TestInstance::start_named(&db_b, "sued").await;
+        a.create_account("ana", Role::Member, false).await;
+        b.create_account("bea", Role::Member, false).await;
+        let (ana, bea) = (a.login_cookie("ana").await, b.login_cookie("bea").await);
+        link(&[(&a, &b)]).await;
+        let closes_at = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+        let (status, created) = call(&a, &ana, Method::POST, "/api/v1/proposals", Some(json!({
+            "title": "Colours", "kind": "multiple", "scope": "network",
+            "options": ["Red", "Green", "Blue"], "closes_at": closes_at,
+        }))).await;
+        assert_eq!(status, 201, "{created}");
+        let question = created["ap_id"].as_str().unwrap().to_owned();
+        let (a_id, b_id) = (id_on(&a, &question).await, id_on(&b, &question).await);
+
+        // Locally: ana chooses two, then narrows to one.
+        assert_eq!(vote_as(&a, &ana, a_id, &["Red", "Green"]).await.0, 200);
+        let (status, mine) = vote_as(&a, &ana, a_id, &["Green"]).await;
+        assert_eq!(status, 200);
+        assert_eq!(mine["my_vote"], json!(["Green"]));
+        assert_eq!(votes(&mine), [0, 1, 0]);
+
+        // From B: bea chooses Red and Blue; A counts both.
+        assert_eq!(vote_as(&b, &bea, b_id, &["Red", "Blue"]).await.0, 200);
+        wait_for("bea's two options on A", DEADLINE, || async {
+            (votes(&shown(&a, &ana, &question).await) == [1, 1, 1]).then_some(())
+        })
+        .await;
+        // She narrows to Blue: Red is withdrawn on A, not only on B.
+        let (status, mine) = vote_as(&b, &bea, b_id, &["Blue"]).await;
+        assert_eq!(status, 200);
+        assert_eq!(mine["my_vote"], json!(["Blue"]));
+        let view = wait_for("bea's narrowed vote on A", DEADLINE, || async {
+            let view = shown(&a, &ana, &question).await;
+            (votes(&view) == [0, 1, 1]).then_some(view)
+        })
+        .await;
+        assert_eq!(view["voters"], 2);
+        // And widening again adds back.
+        assert_eq!(vote_as(&b, &bea, b_id, &["Blue", "Green"]).await.0, 200);
+        wait_for("bea's widened vote on A", DEADLINE, || async {
+            (votes(&shown(&a, &ana, &question).await) == [0, 2, 1]).then_some(())
+        })
+        .await;
+    }
+
+    async fn comments_on_a_network_proposal_reach_the_whole_network(db) {
+        let (db_b, db_c) = (db.sibling(), db.sibling());
+        let a = TestInstance::start_named(&db, "nord").await;
+        let b = TestInstance::start_named(&db_b, "sued").await;
+        let c = TestInstance::start_named(&db_c, "west").await;
+        a.create_account("ana", Role::Member, false).await;
+        let bea_id = b.create_account("bea", Role::Member, false).await;
+        c.create_account("cai", Role::Member, false).await;
+        let (ana, bea, cai) = (a.login_cookie("ana").await, b.login_cookie("bea").await, c.login_cookie("cai").await);
+        link(&[(&a, &b), (&a, &c)]).await;
+        let peer = MastodonPeer::start(None).await;
+        let follow = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": peer.new_id(), "type": "Follow", "actor": peer.actor_id(), "object": a.coop_id(),
+        });
+        assert_eq!(peer.post(&format!("{}/inbox", a.base), &follow).await.0, 202);
+        wait_for("the Accept", DEADLINE, || async {
+            (!peer.received_of_type("Accept").is_empty()).then_some(())
+        })
+        .await;
+        let closes_at = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+        let (status, created) = call(&a, &ana, Method::POST, "/api/v1/proposals", Some(json!({
+            "title": "Open books", "kind": "consent", "scope": "network", "closes_at": closes_at,
+        }))).await;
+        assert_eq!(status, 201, "{created}");
+        let question = created["ap_id"].as_str().unwrap().to_owned();
+        let (a_id, b_id, c_id) = (id_on(&a, &question).await, id_on(&b, &question).await, id_on(&c, &question).await);
+
+        // A member of B comments from home: A keeps it and relays it to C and to the coop's
+        // followers on Mastodon (an Announce of the comment, which C fetches from B).
+        let (status, comment) = call(&b, &bea, Method::POST, &format!("/api/v1/proposals/{b_id}/comments"), Some(json!({ "text": "Which books?" }))).await;
+        assert_eq!(status, 201, "{comment}");
+        let comment_id = comment["ap_id"].as_str().unwrap().to_owned();
+        let from_bea = (bea_id.clone(), "<p>Which books?</p>".to_owned());
+        for (instance, cookie, id) in [(&a, &ana, a_id), (&c, &cai, c_id)] {
+            wait_for(&format!("bea's comment on {}", instance.domain), DEADLINE, || async {
+                comments_on(instance, cookie, id).await.contains(&from_bea).then_some(())
+            })
+            .await;
+        }
+        let relayed = wait_for("the relayed comment at the peer", DEADLINE, || async {
+            peer.received_of_type("Announce").into_iter().find(|d| d.body["object"] == comment_id.as_str())
+        })
+        .await;
+        assert_eq!(relayed.body["actor"], a.coop_id().as_str());
+        // The comment is served at its id, as a public reply to the Question.
+        let served: Value = b.http.get(&comment_id).header("accept", "application/activity+json").send().await.unwrap().json().await.unwrap();
+        assert_eq!(served["inReplyTo"], question.as_str());
+        assert_eq!(served["attributedTo"], bea_id.as_str());
+        assert!(served["cc"].as_array().unwrap().iter().any(|c| c == "https://www.w3.org/ns/activitystreams#Public"), "{served}");
+
+        // A member of A comments: B and C see it.
+        assert_eq!(call(&a, &ana, Method::POST, &format!("/api/v1/proposals/{a_id}/comments"), Some(json!({ "text": "The ledger." }))).await.0, 201);
+        // A Mastodon user replies publicly: A keeps it and relays it too.
+        let reply_id = format!("{}/statuses/1", peer.actor_id());
+        let reply = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": reply_id, "type": "Note", "attributedTo": peer.actor_id(), "inReplyTo": question,
+            "content": "<p>Good idea</p>", "to": [a.coop_id()], "cc": ["https://www.w3.org/ns/activitystreams#Public"],
+        });
+        peer.serve(&reply_id, reply.clone());
+        let create = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": format!("{reply_id}/activity"), "type": "Create", "actor": peer.actor_id(),
+            "to": [a.coop_id()], "cc": ["https://www.w3.org/ns/activitystreams#Public"], "object": reply,
+        });
+        assert_eq!(peer.post(&format!("{}/inbox", a.base), &create).await.0, 202);
+        for (instance, cookie, id) in [(&b, &bea, b_id), (&c, &cai, c_id)] {
+            let all = wait_for(&format!("the discussion on {}", instance.domain), DEADLINE, || async {
+                let all = comments_on(instance, cookie, id).await;
+                (all.len() == 3).then_some(all)
+            })
+            .await;
+            assert!(all.iter().any(|(_, text)| text == "<p>The ledger.</p>"), "{all:?}");
+            assert!(all.iter().any(|(author, text)| *author == peer.actor_id() && text == "<p>Good idea</p>"), "{all:?}");
+        }
+        let on_a = comments_on(&a, &ana, a_id).await;
+        assert_eq!(on_a.len(), 3, "{on_a:?}");
+    }
+
+    async fn a_mastodon_user_the_coop_follows_back_is_no_coop_and_votes_advisory(db) {
+        let coop = TestInstance::start_named(&db, "nord").await;
+        coop.create_account("ana", Role::Member, false).await;
+        let ana = coop.login_cookie("ana").await;
+        let peer = MastodonPeer::start(None).await;
+        let follow = json!({
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": peer.new_id(), "type": "Follow", "actor": peer.actor_id(), "object": coop.coop_id(),
+        });
+        assert_eq!(peer.post(&format!("{}/inbox", coop.base), &follow).await.0, 202);
+        wait_for("the Accept", DEADLINE, || async {
+            (!peer.received_of_type("Accept").is_empty()).then_some(())
+        })
+        .await;
+        // The coop follows the user back: they follow each other, but a Person is no coop.
+        let user = peer.actor_id();
+        coop.query(move |conn| {
+            let ours = cooperage_db::actors::local_by_username(conn, "nord")?.unwrap();
+            let theirs = cooperage_db::actors::by_ap_id(conn, &user)?.unwrap();
+            cooperage_db::follows::upsert(conn, ours.id, theirs.id, "https://x/follow-back", "accepted")?;
+            Ok(())
+        })
+        .await;
+        let closes_at = (chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339();
+        let (status, created) = call(&coop, &ana, Method::POST, "/api/v1/proposals", Some(json!({
+            "title": "Open day", "kind": "single", "scope": "network", "options": ["Yes", "No"],
+            "closes_at": closes_at, "open_poll": true,
+        }))).await;
+        assert_eq!(status, 201, "{created}");
+        assert_eq!(created["eligible_voters"], 1, "ana only: the user attests no members");
+        let question = created["ap_id"].as_str().unwrap().to_owned();
+        let inbox = format!("{}/actors/nord/inbox", coop.base);
+        assert_eq!(peer.post(&inbox, &mastodon_vote(&peer, &coop.coop_id(), &question, "No")).await.0, 202);
+        let view = wait_for("the advisory vote", DEADLINE, || async {
+            let view = shown(&coop, &ana, &question).await;
+            (view["advisory_voters"] == 1).then_some(view)
+        })
+        .await;
+        assert_eq!(view["options"][1]["advisory_votes"], 1);
+        assert_eq!(view["not_counted"], json!([]));
     }
 }

@@ -4,12 +4,12 @@
 
 use chrono::NaiveDateTime;
 use cooperage_db::members::Member;
-use cooperage_db::proposals::{self, Comment, Proposal, ProposalForm, VoteForm};
+use cooperage_db::proposals::{self, Comment, Proposal, ProposalForm};
 use cooperage_domain::member::can_vote;
 use cooperage_domain::proposal::{
     self as rules, Counting, Kind, Quorum, Results, Scope, Standing, Tally,
 };
-use cooperage_federation::proposals::{eligible_count, queue_question, queue_vote, tally_of};
+use cooperage_federation::proposals::{eligible_count, queue_question, record_vote, tally_of};
 
 use crate::{App, Error};
 
@@ -80,6 +80,25 @@ pub struct ProposalView {
     pub eligibility: Eligibility,
     /// Votes kept without counting, with the reason (ours only; shown once closed or live).
     pub not_counted: Vec<VoteView>,
+    /// One coop, one vote: the coop proposal deciding our coop's vote on this one.
+    pub decided_by: Option<i64>,
+    /// One coop, one vote: the options our coop cast (once its decision closed).
+    pub coop_vote: Vec<String>,
+}
+
+/// A coop proposal that decides how the coop votes on a network proposal counted one coop,
+/// one vote. Its kind and options are the network proposal's.
+#[derive(Debug, Clone, Default)]
+pub struct DecisionInput {
+    /// Defaults to the network proposal's title, marked as the coop's vote.
+    pub title: Option<String>,
+    /// Markdown.
+    pub body: String,
+    /// RFC 3339; before the network proposal closes (its vote must get there in time).
+    pub closes_at: String,
+    pub quorum_percent: Option<u32>,
+    /// `live` (default) or `hidden`.
+    pub results: Option<String>,
 }
 
 fn parse_closes_at(text: &str) -> Result<NaiveDateTime, Error> {
@@ -170,6 +189,7 @@ fn checked_form(input: ProposalInput) -> Result<ProposalForm, Error> {
         budget_category: None,
         budget_reason: None,
         created_at: now,
+        decides_proposal_id: None,
     })
 }
 
@@ -223,6 +243,84 @@ pub async fn create(
     show(app, member, proposal.id).await
 }
 
+/// How long before the network proposal's close a coop's decision must close, so that its
+/// vote arrives in time.
+const DECISION_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+/// Opens the coop proposal that decides how our coop votes on the network proposal
+/// `network_id` (counted one coop, one vote): same kind and options, coop scope; when it
+/// closes, its result is cast as the coop's vote (`federation::proposals::close`). One per
+/// network proposal.
+pub async fn open_decision(
+    app: &App,
+    member: &Member,
+    network_id: i64,
+    input: DecisionInput,
+) -> Result<ProposalView, Error> {
+    if !can_vote(member.role, member.status) {
+        return Err(Error::Forbidden(
+            "only voting members open proposals".into(),
+        ));
+    }
+    let actor_id = member.actor_id;
+    let proposal = app
+        .write(move |conn, settings| {
+            let network = proposals::by_id(conn, network_id)?.ok_or(Error::NotFound)?;
+            if network.scope != Scope::Network || network.counting != Counting::PerCoop {
+                return Err(Error::invalid(
+                    "proposal",
+                    "only a network proposal counted one coop, one vote is decided by the coop",
+                ));
+            }
+            if network.closed {
+                return Err(Error::invalid("proposal", "it is closed"));
+            }
+            if proposals::decided_by(conn, network.id)?.is_some() {
+                return Err(Error::conflict(
+                    "proposal",
+                    "the coop already decides its vote on this proposal",
+                ));
+            }
+            let title = input.title.clone().unwrap_or_else(|| {
+                format!("Our vote: {}", network.title)
+                    .chars()
+                    .take(rules::MAX_TITLE)
+                    .collect()
+            });
+            let mut form = checked_form(ProposalInput {
+                title,
+                body: input.body.clone(),
+                kind: network.kind.as_str().to_owned(),
+                scope: Scope::Coop.as_str().to_owned(),
+                counting: None,
+                results: input.results.clone(),
+                options: match network.kind {
+                    Kind::Consent => Vec::new(),
+                    Kind::Single | Kind::Multiple => network.option_names(),
+                },
+                closes_at: input.closes_at.clone(),
+                quorum_percent: input.quorum_percent,
+                quorum_coops: None,
+                open_poll: false,
+                budget: None,
+            })?;
+            if form.closes_at > network.closes_at - DECISION_MARGIN {
+                return Err(Error::invalid(
+                    "closes_at",
+                    "must be at least a minute before the network proposal closes",
+                ));
+            }
+            let (coop, _) = cooperage_federation::skills::network(conn, settings)?;
+            form.ap_id = settings.new_object_id("proposals");
+            form.coop_actor_id = coop.id;
+            form.author_actor_id = Some(actor_id);
+            form.decides_proposal_id = Some(network.id);
+            Ok(proposals::insert(conn, &form)?)
+        })
+        .await?;
+    show(app, member, proposal.id).await
+}
+
 fn eligibility(member: &Member, proposal: &Proposal) -> Eligibility {
     let no = |reason: &str| Eligibility {
         can_vote: false,
@@ -235,7 +333,7 @@ fn eligibility(member: &Member, proposal: &Proposal) -> Eligibility {
         return no("closed");
     }
     if proposal.counting == Counting::PerCoop {
-        return no("one coop, one vote: the coop casts its vote");
+        return no("one coop, one vote: the coop casts its vote, decided by a coop proposal");
     }
     Eligibility {
         can_vote: true,
@@ -281,7 +379,22 @@ fn view(
     } else {
         None
     };
+    let (decided_by, coop_vote) = if proposal.counting == Counting::PerCoop {
+        let (coop, _) = cooperage_federation::skills::network(conn, settings)?;
+        let cast = proposals::votes_by(conn, proposal.id, &coop.ap_id)?
+            .into_iter()
+            .filter_map(|v| options.get(usize::try_from(v.option_index).ok()?).cloned())
+            .collect();
+        (
+            proposals::decided_by(conn, proposal.id)?.map(|p| p.id),
+            cast,
+        )
+    } else {
+        (None, Vec::new())
+    };
     Ok(ProposalView {
+        decided_by,
+        coop_vote,
         eligibility: eligibility(member, &proposal),
         proposal,
         options,
@@ -370,36 +483,7 @@ pub async fn vote(
         }
         let voter = cooperage_db::actors::by_id(conn, member_row.actor_id)?;
         let (coop, _) = cooperage_federation::skills::network(conn, settings)?;
-        proposals::withdraw(conn, proposal.id, &voter.ap_id)?;
-        let now = cooperage_db::now();
-        for index in indexes {
-            // Like Mastodon's, a fragment of the voter's id (not served).
-            let fresh = settings.new_activity_id();
-            let tail = fresh.rsplit('/').next().unwrap_or_default();
-            let vote_id = format!("{}#votes/{tail}", voter.ap_id);
-            proposals::cast(
-                conn,
-                &VoteForm {
-                    proposal_id: proposal.id,
-                    voter_ap_id: voter.ap_id.clone(),
-                    voter_coop: Some(coop.ap_id.clone()),
-                    option_index: i32::try_from(index).unwrap_or(i32::MAX),
-                    // Ours counts here; on another coop's proposal this row is the member's
-                    // own record, and the host decides.
-                    standing: Standing::Counted,
-                    reason: None,
-                    ap_id: Some(vote_id.clone()),
-                    cast_at: now,
-                },
-                false,
-            )?;
-            if !proposal.local {
-                queue_vote(conn, &voter, &proposal, &options[index], &vote_id)?;
-            }
-        }
-        if proposal.local {
-            proposals::mark_update_due(conn, proposal.id)?;
-        }
+        record_vote(conn, settings, &voter, &coop, &proposal, &indexes)?;
         Ok(())
     })
     .await?;
@@ -417,9 +501,14 @@ pub async fn comment(app: &App, member: &Member, id: i64, text: &str) -> Result<
     app.write(move |conn, settings| {
         let proposal = proposals::by_id(conn, id)?.ok_or(Error::NotFound)?;
         let author = cooperage_db::actors::by_id(conn, actor_id)?;
-        let note_id = settings.new_post_id();
+        // Served at its id (`GET /comments/{id}`): servers the host coop relays it to fetch it.
+        let note_id = settings.new_object_id("comments");
         proposals::add_comment(conn, proposal.id, &note_id, &author.ap_id, &html)?;
-        if !proposal.local {
+        if proposal.local {
+            cooperage_federation::proposals::queue_comment_relay(
+                conn, settings, &proposal, &note_id,
+            )?;
+        } else {
             cooperage_federation::proposals::queue_comment(
                 conn, &author, &proposal, &note_id, &html,
             )?;

@@ -45,6 +45,9 @@ pub struct Proposal {
     pub budget_reason: Option<String>,
     pub budget_entry_id: Option<i64>,
     pub created_at: NaiveDateTime,
+    /// The network proposal (counted one coop one vote) whose coop vote this coop proposal
+    /// decides.
+    pub decides_proposal_id: Option<i64>,
 }
 
 impl Proposal {
@@ -88,6 +91,7 @@ pub struct ProposalForm {
     pub budget_category: Option<String>,
     pub budget_reason: Option<String>,
     pub created_at: NaiveDateTime,
+    pub decides_proposal_id: Option<i64>,
 }
 
 /// Option names as stored: one a line (names have no control characters).
@@ -226,11 +230,17 @@ pub fn local_updates_due(
         .load(conn)?)
 }
 
-/// Notes that a tally Update is owed.
+/// Notes that a tally Update is owed. Only a proposal not yet marked is written: on
+/// PostgreSQL an UPDATE locks the row to the commit, and every inbox writer's batch of votes
+/// for a busy proposal would otherwise queue behind the others on that one row.
 pub fn mark_update_due(conn: &mut AnyConnection, id: i64) -> Result<(), DbError> {
-    diesel::update(proposals::table.find(id))
-        .set(proposals::update_due.eq(true))
-        .execute(conn)?;
+    diesel::update(
+        proposals::table
+            .find(id)
+            .filter(proposals::update_due.eq(false)),
+    )
+    .set(proposals::update_due.eq(true))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -285,28 +295,53 @@ pub fn set_remote_tally(
     Ok(())
 }
 
-/// Records a voter's choice. Single choice (`replace_all`): the voter's earlier votes go; a
-/// multiple-choice vote for an option already chosen replaces that one. The latest (by
-/// `cast_at`) counts: a vote older than the one it would replace is dropped (`false`).
-pub fn cast(conn: &mut AnyConnection, form: &VoteForm, replace_all: bool) -> Result<bool, DbError> {
+/// Which of a voter's earlier rows a new vote replaces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replaces {
+    /// Single choice and consent: all of them (one current vote per voter).
+    Voter,
+    /// A multiple-choice vote that arrives one option at a time (Mastodon): that option's.
+    Option,
+    /// A multiple-choice vote cast as a whole at `cast_at` (ours carry it as `published`): every
+    /// row cast earlier, so options left out of a changed vote are withdrawn; rows of the same
+    /// ballot (same `cast_at`) stay.
+    Ballot,
+}
+
+/// Records a voter's choice, replacing earlier rows as `replaces` says. The latest (by
+/// `cast_at`) counts: a vote older than one it would compete with is dropped (`false`).
+pub fn cast(
+    conn: &mut AnyConnection,
+    form: &VoteForm,
+    replaces: Replaces,
+) -> Result<bool, DbError> {
     let mine = proposal_votes::table
         .filter(proposal_votes::proposal_id.eq(form.proposal_id))
         .filter(proposal_votes::voter_ap_id.eq(&form.voter_ap_id));
     let mut newer = mine
         .filter(proposal_votes::cast_at.gt(form.cast_at))
         .into_boxed();
-    if !replace_all {
+    if replaces == Replaces::Option {
         newer = newer.filter(proposal_votes::option_index.eq(form.option_index));
     }
     if newer.count().get_result::<i64>(conn)? > 0 {
         return Ok(false);
     }
-    if replace_all {
-        diesel::delete(mine).execute(conn)?;
-    } else {
-        diesel::delete(mine.filter(proposal_votes::option_index.eq(form.option_index)))
-            .execute(conn)?;
-    }
+    match replaces {
+        Replaces::Voter => diesel::delete(mine).execute(conn)?,
+        Replaces::Option => {
+            diesel::delete(mine.filter(proposal_votes::option_index.eq(form.option_index)))
+                .execute(conn)?
+        }
+        Replaces::Ballot => diesel::delete(
+            mine.filter(
+                proposal_votes::cast_at
+                    .lt(form.cast_at)
+                    .or(proposal_votes::option_index.eq(form.option_index)),
+            ),
+        )
+        .execute(conn)?,
+    };
     diesel::insert_into(proposal_votes::table)
         .values(form.clone())
         .execute(conn)?;
@@ -322,6 +357,15 @@ pub fn withdraw(conn: &mut AnyConnection, proposal_id: i64, voter: &str) -> Resu
     )
     .execute(conn)?;
     Ok(())
+}
+
+/// The coop proposal that decides our coop's vote on the network proposal `network_id`.
+pub fn decided_by(conn: &mut AnyConnection, network_id: i64) -> Result<Option<Proposal>, DbError> {
+    Ok(proposals::table
+        .filter(proposals::decides_proposal_id.eq(network_id))
+        .select(Proposal::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// Every vote on a proposal, oldest first.
@@ -395,6 +439,15 @@ pub fn add_comment(
             ))
             .execute(conn)
     })
+}
+
+/// The comment with this ActivityPub id.
+pub fn comment_by_ap_id(conn: &mut AnyConnection, ap_id: &str) -> Result<Option<Comment>, DbError> {
+    Ok(proposal_comments::table
+        .filter(proposal_comments::ap_id.eq(ap_id))
+        .select(Comment::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// A proposal's comments, in order.

@@ -340,6 +340,7 @@ diesel::table! {
         budget_reason -> Nullable<Text>,
         budget_entry_id -> Nullable<BigInt>,
         created_at -> Timestamp,
+        decides_proposal_id -> Nullable<BigInt>,
     }
 }
 

@@ -391,6 +391,27 @@ pub fn outcome(kind: Kind, quorum: Quorum, eligible: u64, tally: &Tally) -> Outc
     }
 }
 
+/// What a coop casts on a network proposal counted one coop one vote, from the outcome of the
+/// coop proposal that decided it (same kind and options): single choice, its winner; multiple
+/// choice, every option more than half of the coop's voters chose; consent, `agree` if it
+/// passed, `block` if blocked, `disagree` if not. Nothing when there is no decision (a tie,
+/// no votes, the quorum not met): the coop then takes no part.
+pub fn coop_ballot(kind: Kind, outcome: &Outcome, tally: &Tally) -> Vec<usize> {
+    if !outcome.quorum_met {
+        return Vec::new();
+    }
+    match (kind, &outcome.decision) {
+        (Kind::Consent, Decision::Passed) => vec![AGREE],
+        (Kind::Consent, Decision::Blocked) => vec![BLOCK],
+        (Kind::Consent, Decision::NotPassed) => vec![DISAGREE],
+        (Kind::Multiple, Decision::Winner(_) | Decision::Tie(_)) => (0..tally.counts.len())
+            .filter(|i| tally.counts[*i] * 2 > tally.voters)
+            .collect(),
+        (Kind::Single, Decision::Winner(i)) => vec![*i],
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -635,6 +656,50 @@ mod tests {
         assert_eq!(
             outcome(Kind::Single, Quorum::default(), 2, &empty).decision,
             Decision::NoDecision
+        );
+    }
+
+    #[test]
+    fn a_coop_casts_what_its_members_decided() {
+        let decided = |kind: Kind, options: usize, ballots: &[Ballot], quorum: Quorum| {
+            let t = tally(kind, Counting::PerMember, options, ballots);
+            coop_ballot(kind, &outcome(kind, quorum, 3, &t), &t)
+        };
+        let none = Quorum::default();
+        let single = [
+            ballot("a", "c", 1, 1),
+            ballot("b", "c", 1, 1),
+            ballot("d", "c", 0, 1),
+        ];
+        assert_eq!(decided(Kind::Single, 2, &single, none), vec![1]);
+        // A tie, or no votes, casts nothing.
+        let tie = [ballot("a", "c", 0, 1), ballot("b", "c", 1, 1)];
+        assert_eq!(decided(Kind::Single, 2, &tie, none), Vec::<usize>::new());
+        assert_eq!(decided(Kind::Single, 2, &[], none), Vec::<usize>::new());
+        // Multiple: the options more than half of the voters chose (ties included).
+        let multiple = [
+            ballot("a", "c", 0, 1),
+            ballot("a", "c", 2, 1),
+            ballot("b", "c", 2, 1),
+            ballot("b", "c", 1, 1),
+            ballot("d", "c", 0, 1),
+        ];
+        assert_eq!(decided(Kind::Multiple, 3, &multiple, none), vec![0, 2]);
+        // Consent: agree, block or disagree as the coop decided.
+        let agree = [ballot("a", "c", AGREE, 1), ballot("b", "c", AGREE, 1)];
+        assert_eq!(decided(Kind::Consent, 4, &agree, none), vec![AGREE]);
+        let blocked = [ballot("a", "c", AGREE, 1), ballot("b", "c", BLOCK, 1)];
+        assert_eq!(decided(Kind::Consent, 4, &blocked, none), vec![BLOCK]);
+        let against = [ballot("a", "c", DISAGREE, 1)];
+        assert_eq!(decided(Kind::Consent, 4, &against, none), vec![DISAGREE]);
+        // The coop's own quorum not met: it takes no part.
+        let most = Quorum {
+            percent: Some(100),
+            coops: None,
+        };
+        assert_eq!(
+            decided(Kind::Single, 2, &single[..2], most),
+            Vec::<usize>::new()
         );
     }
 

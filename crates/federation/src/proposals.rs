@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use cooperage_db::actors::{self, Actor};
-use cooperage_db::proposals::{self, Proposal, ProposalForm, Vote, VoteForm};
+use cooperage_db::proposals::{self, Proposal, ProposalForm, Replaces, Vote, VoteForm};
 use cooperage_db::{AnyConnection, DbError, follows};
 use cooperage_domain::proposal::{
     self as rules, Ballot, Counting, Kind, Outcome, Quorum, Results, Scope, Standing, Tally,
@@ -44,6 +44,16 @@ impl Default for ProposalSettings {
 }
 
 use crate::audience::network;
+
+/// The coops among the actors our coop follows both ways: only a `Group` attests voting
+/// members (a Mastodon user who follows the coop back is not a coop of the network).
+fn voting_coops(conn: &mut AnyConnection, settings: &Settings) -> Result<Vec<Actor>, DbError> {
+    let (_, network) = network(conn, settings)?;
+    Ok(network
+        .into_iter()
+        .filter(|actor| actor.actor_type == "Group")
+        .collect())
+}
 
 fn to_ballot(vote: &Vote) -> Ballot {
     Ballot {
@@ -119,7 +129,7 @@ pub fn eligible_count(
     if proposal.scope == Scope::Coop {
         return Ok(ours);
     }
-    let (_, network) = network(conn, settings)?;
+    let network = voting_coops(conn, settings)?;
     if proposal.counting == Counting::PerCoop {
         return Ok(1 + network.len() as u64);
     }
@@ -236,6 +246,19 @@ pub fn queue_vote(
     option: &str,
     vote_id: &str,
 ) -> Result<(), DbError> {
+    queue_vote_at(conn, voter, proposal, option, vote_id, cooperage_db::now())
+}
+
+/// [`queue_vote`] of one option of a ballot cast at `cast_at` (every Note of one ballot
+/// carries the same `published`: the host replaces the voter's earlier ballot with it).
+fn queue_vote_at(
+    conn: &mut AnyConnection,
+    voter: &Actor,
+    proposal: &Proposal,
+    option: &str,
+    vote_id: &str,
+    cast_at: chrono::NaiveDateTime,
+) -> Result<(), DbError> {
     let coop = actors::by_id(conn, proposal.coop_actor_id)?;
     let activity = wire::vote_to_note(
         vote_id,
@@ -243,7 +266,7 @@ pub fn queue_vote(
         &proposal.ap_id,
         &coop.ap_id,
         option,
-        cooperage_db::now(),
+        cast_at,
     );
     Outgoing {
         id: activity.id.clone(),
@@ -256,8 +279,146 @@ pub fn queue_vote(
     .enqueue(conn)
 }
 
+/// Records the vote of one of our actors (a member, or our coop casting what its members
+/// decided) for the options `chosen` (indexes, checked by the caller), in the caller's
+/// transaction. It replaces their earlier vote as a whole. On our proposal a tally Update
+/// becomes due; on another coop's, the rows are our own record and one `Create{Note}` per
+/// option goes to the host, all with the ballot's time as `published`, so that the host
+/// withdraws options a changed vote leaves out (`Replaces::Ballot`).
+pub fn record_vote(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    voter: &Actor,
+    coop: &Actor,
+    proposal: &Proposal,
+    chosen: &[usize],
+) -> Result<(), DbError> {
+    let options = proposal.option_names();
+    proposals::withdraw(conn, proposal.id, &voter.ap_id)?;
+    let now = cooperage_db::now();
+    for &index in chosen {
+        let Some(option) = options.get(index) else {
+            continue;
+        };
+        // Like Mastodon's, a fragment of the voter's id (not served).
+        let fresh = settings.new_activity_id();
+        let tail = fresh.rsplit('/').next().unwrap_or_default();
+        let vote_id = format!("{}#votes/{tail}", voter.ap_id);
+        proposals::cast(
+            conn,
+            &VoteForm {
+                proposal_id: proposal.id,
+                voter_ap_id: voter.ap_id.clone(),
+                voter_coop: Some(coop.ap_id.clone()),
+                option_index: i32::try_from(index).unwrap_or(i32::MAX),
+                // Ours counts here; on another coop's proposal this row is the voter's own
+                // record, and the host decides.
+                standing: Standing::Counted,
+                reason: None,
+                ap_id: Some(vote_id.clone()),
+                cast_at: now,
+            },
+            Replaces::Option,
+        )?;
+        if !proposal.local {
+            queue_vote_at(conn, voter, proposal, option, &vote_id, now)?;
+        }
+    }
+    if proposal.local {
+        proposals::mark_update_due(conn, proposal.id)?;
+    }
+    Ok(())
+}
+
+/// When a coop proposal that decides our coop's vote on a network proposal (counted one coop
+/// one vote) closes: its result ([`rules::coop_ballot`]) is cast as the coop actor's vote,
+/// here or at the hosting coop. Nothing is cast when it reached no decision, or when the
+/// network proposal closed first.
+fn cast_coop_decision(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    decision: &Proposal,
+    outcome: &Outcome,
+) -> Result<(), DbError> {
+    let Some(network_id) = decision.decides_proposal_id else {
+        return Ok(());
+    };
+    let Some(target) = proposals::by_id(conn, network_id)? else {
+        return Ok(());
+    };
+    if target.closed || target.closes_at <= cooperage_db::now() {
+        tracing::warn!(
+            proposal = target.ap_id,
+            "the network proposal closed before the coop decided its vote"
+        );
+        return Ok(());
+    }
+    let tally = tally_of(conn, decision)?;
+    let chosen = rules::coop_ballot(decision.kind, outcome, &tally);
+    if chosen.is_empty() {
+        return Ok(());
+    }
+    let (coop, _) = network(conn, settings)?;
+    record_vote(conn, settings, &coop, &coop, &target, &chosen)
+}
+
+/// The comments of ours on a network proposal go out as public replies (see
+/// [`wire::comment_note`]); this is that Note, as sent and as served at its id.
+pub fn comment_reply(
+    conn: &mut AnyConnection,
+    comment: &proposals::Comment,
+) -> Result<Option<wire::CreateReply>, DbError> {
+    let Some(proposal) = proposals::by_id(conn, comment.proposal_id)? else {
+        return Ok(None);
+    };
+    let Some(author) = actors::by_ap_id(conn, &comment.author_ap_id)? else {
+        return Ok(None);
+    };
+    if proposal.scope != Scope::Network || !author.local {
+        return Ok(None);
+    }
+    let coop = actors::by_id(conn, proposal.coop_actor_id)?;
+    Ok(Some(wire::comment_note(
+        &comment.ap_id,
+        &author,
+        &proposal.ap_id,
+        &coop.ap_id,
+        &comment.content,
+        comment.created_at,
+    )))
+}
+
+/// A comment on one of our network proposals (by a member here, of another coop, or a
+/// Mastodon user) is relayed: the coop `Announce`s it to whoever got the Question (its
+/// followers, the network, the voters' servers), so that the whole network and the
+/// Mastodon followers see the discussion. Comments on coop proposals stay home.
+pub fn queue_comment_relay(
+    conn: &mut AnyConnection,
+    settings: &Settings,
+    proposal: &Proposal,
+    comment_id: &str,
+) -> Result<(), DbError> {
+    if !proposal.local || proposal.scope != Scope::Network {
+        return Ok(());
+    }
+    let (coop, network) = network(conn, settings)?;
+    let network_ids: Vec<String> = network.iter().map(|c| c.ap_id.clone()).collect();
+    let id = settings.new_activity_id();
+    let announce =
+        wire::announce_comment(&id, &coop, comment_id, wire::audience(&coop, &network_ids));
+    Outgoing {
+        json: to_json(&announce),
+        id,
+        kind: "Announce",
+        actor_id: coop.id,
+        public: true,
+        inboxes: inboxes(conn, &coop, &network, proposal)?,
+    }
+    .enqueue(conn)
+}
+
 /// A local member's comment on a proposal another coop hosts: `Create{Note}` replying to
-/// the Question, to that coop (which keeps it as part of the discussion).
+/// the Question, to that coop (which keeps it as part of the discussion and relays it).
 pub fn queue_comment(
     conn: &mut AnyConnection,
     author: &Actor,
@@ -364,6 +525,7 @@ pub fn read_question(question: &Question, signer: &Actor) -> Result<ReceivedQues
             budget_category: None,
             budget_reason: None,
             created_at: now,
+            decides_proposal_id: None,
         },
         tally,
     })
@@ -437,6 +599,14 @@ pub fn store_votes(
         // Deliveries may arrive out of order: a changed vote is ordered by when it was cast,
         // never later than now.
         let cast_at = vote.published.filter(|p| *p <= now).unwrap_or(now);
+        // A multiple-choice ballot that says when it was cast (ours) replaces the voter's
+        // earlier one whole: options a changed vote leaves out are withdrawn. Mastodon's
+        // Notes say nothing, arrive one option at a time and cannot be changed.
+        let replaces = match (proposal.kind, vote.published) {
+            (Kind::Multiple, Some(_)) => Replaces::Ballot,
+            (Kind::Multiple, None) => Replaces::Option,
+            (Kind::Single | Kind::Consent, _) => Replaces::Voter,
+        };
         if !proposals::cast(
             conn,
             &VoteForm {
@@ -449,7 +619,7 @@ pub fn store_votes(
                 ap_id: vote.note_id.clone(),
                 cast_at,
             },
-            proposal.kind != Kind::Multiple,
+            replaces,
         )? {
             continue;
         }
@@ -477,7 +647,7 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
         data.db()
             .run(move |conn| {
                 let pending = proposals::pending_votes(conn, 5000)?;
-                let (_, network) = network(conn, &settings)?;
+                let network = voting_coops(conn, &settings)?;
                 Ok::<_, DbError>((pending, network))
             })
             .await?
@@ -596,6 +766,9 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
         verdicts.push((vote.id, verdict));
     }
     let settled = verdicts.len();
+    // A settled vote changes the tally: its Update is due again, even if one went out since
+    // the vote arrived (it was pending then, not counted).
+    let touched: HashSet<i64> = pending.iter().map(|v| v.proposal_id).collect();
     data.db()
         .write(move |conn| {
             cooperage_db::transaction(conn, |conn| {
@@ -607,6 +780,9 @@ pub async fn settle_pending(data: &Data, max_age: Duration) -> Result<usize, Err
                         v.coop.as_deref(),
                         v.reason.as_deref(),
                     )?;
+                }
+                for proposal in &touched {
+                    proposals::mark_update_due(conn, *proposal)?;
                 }
                 Ok::<_, DbError>(())
             })
@@ -627,6 +803,7 @@ pub fn close(
     let words = outcome.describe(&proposal.option_names());
     let entry = budget_entry(conn, &outcome)?;
     proposals::close(conn, proposal.id, &words, entry)?;
+    cast_coop_decision(conn, settings, proposal, &outcome)?;
     let closed = Proposal {
         closed: true,
         outcome: Some(words.clone()),

@@ -134,6 +134,7 @@ pub fn router(state: AppState) -> Router {
         .route("/skills/{id}", get(skills::listing))
         .route("/offers/{id}", get(offers::offer))
         .route("/proposals/{id}", get(proposals::question))
+        .route("/comments/{id}", get(proposals::comment))
         .route(
             "/actors/{username}/{collection}",
             get(activitypub::collection),

@@ -25,6 +25,12 @@
 //                                            (through Fedify's document cache: 5 minutes)
 //   POST /_control/follow  {target}       -> sends Follow to the actor `target`
 //   POST /_control/post    {content, to?} -> Create(Note) to its followers (and `to` actors)
+//   POST /_control/vote    {question, name, to}
+//                                         -> a poll vote as Mastodon sends it: Create(Note{name,
+//                                            inReplyTo: question, no content}) to the actor `to`
+//
+// A received Create/Update of a Question is parsed by Fedify into `question`: its name,
+// endTime, closed, voters and options (`oneOf` / `anyOf`: name and replies.totalItems).
 //
 // Actors are named by URL or by handle (`acct:user@host:port`, `@user@host:port`). Fedify's
 // WebFinger client is https-only, so handles need a TLS server whose CA Node trusts: run with
@@ -49,6 +55,7 @@ import {
   Person,
   PropertyValue,
   PUBLIC_COLLECTION,
+  Question,
   Reject,
   Undo,
   Update,
@@ -167,6 +174,33 @@ async function describeActor(ctx, actor) {
   };
 }
 
+// What a poll client reads of a Question (Mastodon's fields, through Fedify's vocabulary).
+async function describeQuestion(ctx, question) {
+  const options = async (iterable) => {
+    const out = [];
+    for await (const option of iterable) {
+      const replies = await option.getReplies?.(ctx);
+      out.push({
+        type: option.constructor.name,
+        name: option.name?.toString() ?? null,
+        totalItems: replies?.totalItems ?? null,
+      });
+    }
+    return out;
+  };
+  return {
+    id: question.id?.href ?? null,
+    attributedTo: question.attributionId?.href ?? null,
+    name: question.name?.toString() ?? null,
+    content: question.content?.toString() ?? null,
+    endTime: question.endTime?.toString() ?? null,
+    closed: question.closed?.toString() ?? null,
+    voters: question.voters ?? null,
+    oneOf: await options(question.getExclusiveOptions(ctx)),
+    anyOf: await options(question.getInclusiveOptions(ctx)),
+  };
+}
+
 async function record(ctx, activity) {
   try {
     return await recordParsed(ctx, activity);
@@ -214,6 +248,9 @@ async function recordParsed(ctx, activity) {
         hashtags: tags,
         mentions,
       };
+    }
+    if (object instanceof Question) {
+      entry.question = await describeQuestion(ctx, object);
     }
     if (activity instanceof Update && isActor(object)) {
       entry.person = await describeActor(ctx, object);
@@ -341,6 +378,27 @@ const control = {
       preferSharedInbox: true,
     });
     return { noteId: noteId.href, recipients: recipients.map((r) => r.id.href) };
+  },
+  "POST /_control/vote": async ({ question, name, to }) => {
+    const c = ctx();
+    const target = await lookupActor(c, to);
+    if (!isActor(target)) throw new Error(`${to} is not an actor`);
+    const noteId = new URL(`${ORIGIN}/users/${NAME}#votes/${++seq}`);
+    const note = new Note({
+      id: noteId,
+      attribution: c.getActorUri(NAME),
+      name,
+      replyTarget: new URL(question),
+      to: target.id,
+    });
+    const create = new Create({
+      id: new URL(`${noteId.href}/activity`),
+      actor: c.getActorUri(NAME),
+      to: target.id,
+      object: note,
+    });
+    await c.sendActivity({ identifier: NAME }, target, create);
+    return { noteId: noteId.href, activityId: create.id.href };
   },
 };
 

@@ -9,9 +9,10 @@ use super::dispatch::{Effect, Handler, Incoming, Tx};
 use super::envelope::id_of;
 use crate::Error;
 use crate::proposals::{
-    ReceivedQuestion, ReceivedVote, read_question, store_question, store_votes,
+    ReceivedQuestion, ReceivedVote, queue_comment_relay, read_question, store_question, store_votes,
 };
 use crate::protocol::proposal::{KIND, Question};
+use cooperage_domain::proposal::Scope;
 
 /// A coop published or updated (tallies, close) one of its proposals.
 pub struct QuestionPublished(ReceivedQuestion);
@@ -107,6 +108,37 @@ pub struct Commented {
     id: String,
     proposal: String,
     content: String,
+    /// Addressed to Public (in `to` or `cc`): only such a comment is relayed, since servers
+    /// fetching it from its author's server could not read it otherwise.
+    public: bool,
+}
+
+fn addresses_public(object: &Value) -> bool {
+    ["to", "cc"].iter().any(|key| match object.get(*key) {
+        Some(Value::String(one)) => is_public(one),
+        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).any(is_public),
+        _ => false,
+    })
+}
+
+fn is_public(id: &str) -> bool {
+    matches!(
+        id,
+        "https://www.w3.org/ns/activitystreams#Public" | "as:Public" | "Public"
+    )
+}
+
+/// A reply with content and an id: the comment's parts, sanitized.
+fn comment_of(object: &Value) -> Option<(String, String, String)> {
+    let content = object.get("content").and_then(Value::as_str).unwrap_or("");
+    if object.get("type").and_then(Value::as_str) != Some("Note") || content.is_empty() {
+        return None;
+    }
+    Some((
+        object.get("id").and_then(Value::as_str)?.to_owned(),
+        object.get("inReplyTo").and_then(id_of)?.to_owned(),
+        crate::sanitize::html(content),
+    ))
 }
 
 impl Handler for Commented {
@@ -127,18 +159,19 @@ impl Handler for Commented {
         {
             return Ok(None);
         }
-        let Some(id) = object.get("id").and_then(Value::as_str) else {
+        let Some((id, proposal, content)) = comment_of(object) else {
             return Err(Error::BadRequest("comment without id".into()));
         };
-        if crate::settings::host_of(id) != crate::settings::host_of(&incoming.signer.ap_id) {
+        if crate::settings::host_of(&id) != crate::settings::host_of(&incoming.signer.ap_id) {
             return Err(Error::BadRequest(
                 "comment is not on its author's host".into(),
             ));
         }
         Ok(Some(Self {
-            id: id.to_owned(),
-            proposal: proposal.to_owned(),
-            content: crate::sanitize::html(content),
+            id,
+            proposal,
+            content,
+            public: addresses_public(object),
         }))
     }
 
@@ -146,29 +179,95 @@ impl Handler for Commented {
         let Some(proposal) = cooperage_db::proposals::by_ap_id(tx.conn, &self.proposal)? else {
             return Ok(Effect::Ignored);
         };
-        cooperage_db::proposals::add_comment(
+        let new = cooperage_db::proposals::add_comment(
             tx.conn,
             proposal.id,
             &self.id,
             &tx.signer.ap_id,
             &self.content,
         )?;
+        if new && self.public && proposal.local && proposal.scope == Scope::Network {
+            queue_comment_relay(tx.conn, tx.settings, &proposal, &self.id)?;
+            return Ok(Effect::Queued);
+        }
         Ok(Effect::Done)
     }
 }
 
-/// The family as the dispatch lists it: a Question, votes, or a comment.
+/// A comment on a network proposal of another coop, relayed by that coop (`Announce` of the
+/// comment, fetched from its author's server before recognizing): kept in the discussion.
+pub struct CommentRelayed {
+    id: String,
+    proposal: String,
+    author: String,
+    content: String,
+}
+
+impl Handler for CommentRelayed {
+    const TYPES: &'static [&'static str] = &["Announce"];
+
+    fn recognize(incoming: &Incoming<'_>) -> Result<Option<Self>, Error> {
+        let Some((id, proposal, content)) = comment_of(&incoming.envelope.object) else {
+            return Ok(None);
+        };
+        // Only a coop relays the replies to its own proposals (`/proposals/` on its host).
+        let host = crate::settings::host_of(&incoming.signer.ap_id);
+        if crate::settings::host_of(&proposal) != host
+            || !url::Url::parse(&proposal).is_ok_and(|u| u.path().starts_with("/proposals/"))
+        {
+            return Ok(None);
+        }
+        let Some(author) = incoming.envelope.object.get("attributedTo").and_then(id_of) else {
+            return Ok(None);
+        };
+        // The comment was fetched from its id's host, or embedded by the coop on its own host:
+        // its author must be on that host.
+        if crate::settings::host_of(author) != crate::settings::host_of(&id) {
+            return Err(Error::BadRequest(
+                "comment is not on its author's host".into(),
+            ));
+        }
+        Ok(Some(Self {
+            id,
+            proposal,
+            author: author.to_owned(),
+            content,
+        }))
+    }
+
+    fn apply(&self, tx: &mut Tx<'_>) -> Result<Effect, cooperage_db::DbError> {
+        let Some(proposal) = cooperage_db::proposals::by_ap_id(tx.conn, &self.proposal)?
+            .filter(|p| !p.local && p.coop_actor_id == tx.signer.id)
+        else {
+            return Ok(Effect::Ignored);
+        };
+        cooperage_db::proposals::add_comment(
+            tx.conn,
+            proposal.id,
+            &self.id,
+            &self.author,
+            &self.content,
+        )?;
+        Ok(Effect::Done)
+    }
+}
+
+/// The family as the dispatch lists it: a Question, votes, a comment, or a relayed comment.
 pub enum ProposalActivity {
     // Boxed: a Question's form is large, and votes (the hot path) are small.
     Question(Box<QuestionPublished>),
     Votes(VotesCast),
     Comment(Commented),
+    Relayed(CommentRelayed),
 }
 
 impl Handler for ProposalActivity {
-    const TYPES: &'static [&'static str] = &["Create", "Update"];
+    const TYPES: &'static [&'static str] = &["Create", "Update", "Announce"];
 
     fn recognize(incoming: &Incoming<'_>) -> Result<Option<Self>, Error> {
+        if incoming.envelope.kind == "Announce" {
+            return Ok(CommentRelayed::recognize(incoming)?.map(Self::Relayed));
+        }
         if let Some(question) = QuestionPublished::recognize(incoming)? {
             return Ok(Some(Self::Question(Box::new(question))));
         }
@@ -186,6 +285,7 @@ impl Handler for ProposalActivity {
             Self::Question(question) => question.apply(tx),
             Self::Votes(votes) => votes.apply(tx),
             Self::Comment(comment) => comment.apply(tx),
+            Self::Relayed(comment) => comment.apply(tx),
         }
     }
 }

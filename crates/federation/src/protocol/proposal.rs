@@ -404,7 +404,10 @@ pub fn announce_outcome(
     }
 }
 
-/// A member's comment on a proposal another coop hosts, sent to that coop.
+/// A member's comment on a network proposal: a public reply to the Question (`to` the
+/// hosting coop, Public in `cc`, as Mastodon writes an unlisted reply), so that the hosting
+/// coop may `Announce` it to its followers and the network. Sent to the hosting coop, and
+/// served at its id.
 pub fn comment_note(
     note_id: &str,
     author: &Actor,
@@ -414,13 +417,14 @@ pub fn comment_note(
     published: chrono::NaiveDateTime,
 ) -> CreateReply {
     let to = vec![coop.to_owned()];
+    let cc = vec![PUBLIC.to_owned()];
     CreateReply {
         context: json!(AS_CONTEXT),
         id: format!("{note_id}/activity"),
         kind: CreateType::Create,
         actor: author.ap_id.clone(),
         to: to.clone(),
-        cc: Vec::new(),
+        cc: cc.clone(),
         object: ReplyNote {
             id: note_id.to_owned(),
             kind: NoteType::Note,
@@ -429,7 +433,28 @@ pub fn comment_note(
             content: html.to_owned(),
             published: time(published),
             to,
-            cc: Vec::new(),
+            cc,
         },
+    }
+}
+
+/// The hosting coop relays a comment on one of its network proposals: `Announce` of the
+/// comment's id (receivers fetch it from its author's server, as Mastodon does with boosts),
+/// to whoever got the Question.
+pub fn announce_comment(
+    id: &str,
+    coop: &Actor,
+    comment: &str,
+    (to, cc): (Vec<String>, Vec<String>),
+) -> super::skill::Announce {
+    super::skill::Announce {
+        context: json!(AS_CONTEXT),
+        id: id.to_owned(),
+        kind: activitypub_federation::kinds::activity::AnnounceType::Announce,
+        actor: coop.ap_id.clone(),
+        published: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        to,
+        cc,
+        object: comment.to_owned(),
     }
 }

@@ -420,6 +420,7 @@ fn proposal_question_vote_and_outcome() {
         budget_reason: None,
         budget_entry_id: None,
         created_at: day,
+        decides_proposal_id: None,
     };
     let coop = local(&s, 2, "coop", GROUP);
     let maria = remote(3, "maria");
@@ -463,6 +464,26 @@ fn proposal_question_vote_and_outcome() {
             &coop.ap_id,
             "Approve",
             day
+        )
+    );
+    check!(
+        "proposal_comment",
+        super::proposal::comment_note(
+            "https://mastodon.example/comments/1",
+            &maria,
+            &p.ap_id,
+            &coop.ap_id,
+            "<p>Why 3%?</p>",
+            day
+        )
+    );
+    check!(
+        "proposal_comment_announced",
+        super::proposal::announce_comment(
+            "https://coop.example/activities/3",
+            &coop,
+            "https://mastodon.example/comments/1",
+            audience.clone()
         )
     );
     check!(

@@ -112,6 +112,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/proposals/{id}", get(proposals::show))
         .route("/api/v1/proposals/{id}/votes", post(proposals::vote))
         .route(
+            "/api/v1/proposals/{id}/decision",
+            post(proposals::open_decision),
+        )
+        .route(
             "/api/v1/proposals/{id}/comments",
             get(proposals::comments).post(proposals::comment),
         )

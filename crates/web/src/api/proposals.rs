@@ -66,6 +66,9 @@ pub fn proposal_view(view: &ProposalView) -> Value {
             "can_vote": view.eligibility.can_vote,
             "reason": view.eligibility.reason,
         },
+        "decides": p.decides_proposal_id,
+        "decided_by": view.decided_by,
+        "coop_vote": view.coop_vote,
         "not_counted": view.not_counted.iter().map(|v| json!({
             "voter": v.voter,
             "option": v.option,
@@ -196,6 +199,38 @@ pub async fn show(
 ) -> Result<Response, AppError> {
     let view = proposals::show(&state.app, &me.member, id).await?;
     Ok(Json(proposal_view(&view)).into_response())
+}
+
+/// The coop proposal deciding the coop's vote on a network proposal.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    title: Option<String>,
+    #[serde(default)]
+    body: String,
+    closes_at: String,
+    quorum_percent: Option<u32>,
+    results: Option<String>,
+}
+
+/// `POST /api/v1/proposals/{id}/decision`: open the coop proposal that decides how the coop
+/// votes on network proposal `id` (counted one coop, one vote).
+pub async fn open_decision(
+    State(state): State<AppState>,
+    me: CurrentMember,
+    Path(id): Path<i64>,
+    Json(body): Json<DecisionBody>,
+) -> Result<Response, AppError> {
+    me.require_write()?;
+    let input = proposals::DecisionInput {
+        title: body.title,
+        body: body.body,
+        closes_at: body.closes_at,
+        quorum_percent: body.quorum_percent,
+        results: body.results,
+    };
+    let view = proposals::open_decision(&state.app, &me.member, id, input).await?;
+    Ok((StatusCode::CREATED, Json(proposal_view(&view))).into_response())
 }
 
 /// A vote: the chosen option names (one for single choice and consent).
