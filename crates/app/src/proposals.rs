@@ -315,7 +315,16 @@ pub async fn open_decision(
             form.coop_actor_id = coop.id;
             form.author_actor_id = Some(actor_id);
             form.decides_proposal_id = Some(network.id);
-            Ok(proposals::insert(conn, &form)?)
+            match proposals::insert(conn, &form) {
+                // Two members opening the decision at once: the unique index keeps one.
+                Err(cooperage_db::DbError::Query(e)) if cooperage_db::is_unique_violation(&e) => {
+                    Err(Error::conflict(
+                        "proposal",
+                        "the coop already decides its vote on this proposal",
+                    ))
+                }
+                other => Ok(other?),
+            }
         })
         .await?;
     show(app, member, proposal.id).await
