@@ -83,7 +83,7 @@ backend_tests! {
         let proposal_body = json!({ "title": "New logo?", "kind": "single", "scope": "coop", "options": ["Yes", "No"], "closes_at": closes_at });
         let proposal: Value = coop.http.post(format!("{}/api/v1/proposals", coop.base)).header("cookie", cookies[2].as_str())
             .json(&proposal_body).send().await.unwrap().json().await.unwrap();
-        let proposal = proposal["id"].as_i64().expect("proposal id");
+        let proposal = proposal["id"].as_i64().unwrap_or_else(|| panic!("proposal id: {proposal}"));
         // A network proposal counted one coop, one vote, whose coop vote a coop proposal decides.
         let per_coop = json!({ "title": "Join the federation?", "kind": "single", "scope": "network", "counting": "coop", "options": ["Yes", "No"], "closes_at": closes_at });
         let per_coop: Value = coop.http.post(format!("{}/api/v1/proposals", coop.base)).header("cookie", cookies[2].as_str())

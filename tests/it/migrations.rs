@@ -64,4 +64,14 @@ fn both_migration_folders_have_the_same_versions() {
     let sqlite = versions("sqlite");
     assert!(!sqlite.is_empty());
     assert_eq!(sqlite, versions("postgres"));
+    // diesel's version is the name up to the first `_`: two folders with one version would
+    // run only one of them (two branches once both took `2026-12-02-100000`).
+    let mut seen = BTreeSet::new();
+    for name in &sqlite {
+        let version = name.split('_').next().unwrap_or(name);
+        assert!(
+            seen.insert(version),
+            "two migrations share the version {version}: {name}"
+        );
+    }
 }
