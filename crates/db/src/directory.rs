@@ -706,7 +706,8 @@ impl Builder {
 /// pre-filter the LIKE conditions confirm) the wanted tags as whole words, in FTS5 or tsquery
 /// syntax. Every term is built here from `[a-z0-9]` words.
 fn full_text_terms(query: &Query, backend: Sql) -> Vec<String> {
-    let (prefix, word, or): (fn(&str) -> String, fn(&str) -> String, &str) = match backend {
+    type Term = fn(&str) -> String;
+    let (prefix, word, or): (Term, Term, &str) = match backend {
         Sql::Sqlite => (|w| format!("\"{w}\"*"), |t| format!("\"{t}\""), " OR "),
         Sql::Postgres => (|w| format!("{w}:*"), |t| t.to_owned(), " | "),
     };
