@@ -51,6 +51,12 @@ pub struct Proposal {
 }
 
 impl Proposal {
+    /// Whether anyone may see it: one of ours for the whole network, its `Question` (page,
+    /// comments) served to any server or browser that asks, and relayed as public.
+    pub fn is_public(&self) -> bool {
+        self.local && self.scope == Scope::Network
+    }
+
     /// The option names, in order.
     pub fn option_names(&self) -> Vec<String> {
         self.options.split('\n').map(str::to_owned).collect()

@@ -3,6 +3,9 @@
 //! Everything here can be unit-tested without a database or a network, and every other
 //! crate builds on it.
 
+#[macro_use]
+mod words;
+
 pub mod member;
 pub mod offer;
 pub mod project;

@@ -1,8 +1,6 @@
 //! Members and their roles, as coops in the network work: worker-owners vote; candidates
 //! (freelancers or trial members on the way to membership) have a buddy and wait out a trial.
 
-use std::fmt;
-
 /// What a member is in the coop. Admin is a separate flag, not a role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -30,55 +28,7 @@ pub enum GroupKind {
     Competence,
 }
 
-/// A word that names none of the known values.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{value:?} is not one of: {expected}")]
-pub struct UnknownValue {
-    pub value: String,
-    pub expected: &'static str,
-}
-
-macro_rules! words {
-    ($ty:ty, $( $variant:ident => $word:literal ),+ $(,)?) => {
-        impl $ty {
-            /// The word stored and shown for this value.
-            pub fn as_str(self) -> &'static str {
-                match self { $( Self::$variant => $word ),+ }
-            }
-
-            /// Reads the word back.
-            pub fn parse(word: &str) -> Result<Self, UnknownValue> {
-                match word {
-                    $( $word => Ok(Self::$variant), )+
-                    _ => Err(UnknownValue {
-                        value: word.to_owned(),
-                        expected: concat!($( $word, " " ),+).trim_ascii_end(),
-                    }),
-                }
-            }
-        }
-
-        // Rows store the word: the database layer reads and writes these through them.
-        impl TryFrom<String> for $ty {
-            type Error = UnknownValue;
-            fn try_from(word: String) -> Result<Self, UnknownValue> {
-                Self::parse(&word)
-            }
-        }
-
-        impl From<$ty> for String {
-            fn from(value: $ty) -> String {
-                value.as_str().to_owned()
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+pub use crate::words::UnknownValue;
 
 words!(Role, Member => "member", Candidate => "candidate");
 words!(Status, Active => "active", Suspended => "suspended", Left => "left");

@@ -2,9 +2,6 @@
 //! applications members of other coops send to it. Pure rules: statuses (with the deadline
 //! closing an offer on its own), compensation, limits, and which listings fit an offer.
 
-use std::fmt;
-
-use crate::member::UnknownValue;
 use crate::skill::Day;
 
 /// Where an offer stands. Every state but `open` is closed.
@@ -38,47 +35,6 @@ pub enum ApplicationStatus {
     Declined,
     /// The applicant took it back.
     Withdrawn,
-}
-
-macro_rules! words {
-    ($ty:ty, $( $variant:ident => $word:literal ),+ $(,)?) => {
-        impl $ty {
-            /// The word stored, sent and shown for this value.
-            pub fn as_str(self) -> &'static str {
-                match self { $( Self::$variant => $word ),+ }
-            }
-
-            /// Reads the word back.
-            pub fn parse(word: &str) -> Result<Self, UnknownValue> {
-                match word {
-                    $( $word => Ok(Self::$variant), )+
-                    _ => Err(UnknownValue {
-                        value: word.to_owned(),
-                        expected: concat!($( $word, " " ),+).trim_ascii_end(),
-                    }),
-                }
-            }
-        }
-
-        impl TryFrom<String> for $ty {
-            type Error = UnknownValue;
-            fn try_from(word: String) -> Result<Self, UnknownValue> {
-                Self::parse(&word)
-            }
-        }
-
-        impl From<$ty> for String {
-            fn from(value: $ty) -> String {
-                value.as_str().to_owned()
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
 }
 
 words!(Status, Open => "open", Filled => "filled", Withdrawn => "withdrawn", Expired => "expired");

@@ -5,7 +5,6 @@
 
 use std::fmt;
 
-use crate::member::UnknownValue;
 use crate::skill::Day;
 
 /// Where a project stands.
@@ -28,47 +27,6 @@ pub enum EntryKind {
     Expense,
     /// Hours worked by someone, valued at the project's hourly rate.
     Time,
-}
-
-macro_rules! words {
-    ($ty:ty, $( $variant:ident => $word:literal ),+ $(,)?) => {
-        impl $ty {
-            /// The word stored and shown for this value.
-            pub fn as_str(self) -> &'static str {
-                match self { $( Self::$variant => $word ),+ }
-            }
-
-            /// Reads the word back.
-            pub fn parse(word: &str) -> Result<Self, UnknownValue> {
-                match word {
-                    $( $word => Ok(Self::$variant), )+
-                    _ => Err(UnknownValue {
-                        value: word.to_owned(),
-                        expected: concat!($( $word, " " ),+).trim_ascii_end(),
-                    }),
-                }
-            }
-        }
-
-        impl TryFrom<String> for $ty {
-            type Error = UnknownValue;
-            fn try_from(word: String) -> Result<Self, UnknownValue> {
-                Self::parse(&word)
-            }
-        }
-
-        impl From<$ty> for String {
-            fn from(value: $ty) -> String {
-                value.as_str().to_owned()
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
 }
 
 words!(Status, Idea => "idea", Proposed => "proposed", Active => "active", Paused => "paused",

@@ -4,9 +4,6 @@
 //! by whoever checked the voter's membership; this module only counts what it is given.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
-
-use crate::member::UnknownValue;
 
 /// What members choose between.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,47 +39,6 @@ pub enum Counting {
 pub enum Results {
     Live,
     Hidden,
-}
-
-macro_rules! words {
-    ($ty:ty, $( $variant:ident => $word:literal ),+ $(,)?) => {
-        impl $ty {
-            /// The word stored, sent and shown for this value.
-            pub fn as_str(self) -> &'static str {
-                match self { $( Self::$variant => $word ),+ }
-            }
-
-            /// Reads the word back.
-            pub fn parse(word: &str) -> Result<Self, UnknownValue> {
-                match word {
-                    $( $word => Ok(Self::$variant), )+
-                    _ => Err(UnknownValue {
-                        value: word.to_owned(),
-                        expected: concat!($( $word, " " ),+).trim_ascii_end(),
-                    }),
-                }
-            }
-        }
-
-        impl TryFrom<String> for $ty {
-            type Error = UnknownValue;
-            fn try_from(word: String) -> Result<Self, UnknownValue> {
-                Self::parse(&word)
-            }
-        }
-
-        impl From<$ty> for String {
-            fn from(value: $ty) -> String {
-                value.as_str().to_owned()
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
 }
 
 words!(Kind, Single => "single", Multiple => "multiple", Consent => "consent");

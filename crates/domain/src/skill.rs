@@ -2,8 +2,6 @@
 
 use std::fmt;
 
-use crate::member::UnknownValue;
-
 /// How well a member knows a skill. Ordered: a search for "at least practitioner" finds
 /// experts too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,47 +28,6 @@ pub enum Visibility {
     Network,
     /// Anyone, Mastodon included.
     Public,
-}
-
-macro_rules! words {
-    ($ty:ty, $( $variant:ident => $word:literal ),+ $(,)?) => {
-        impl $ty {
-            /// The word stored, sent and shown for this value.
-            pub fn as_str(self) -> &'static str {
-                match self { $( Self::$variant => $word ),+ }
-            }
-
-            /// Reads the word back.
-            pub fn parse(word: &str) -> Result<Self, UnknownValue> {
-                match word {
-                    $( $word => Ok(Self::$variant), )+
-                    _ => Err(UnknownValue {
-                        value: word.to_owned(),
-                        expected: concat!($( $word, " " ),+).trim_ascii_end(),
-                    }),
-                }
-            }
-        }
-
-        impl TryFrom<String> for $ty {
-            type Error = UnknownValue;
-            fn try_from(word: String) -> Result<Self, UnknownValue> {
-                Self::parse(&word)
-            }
-        }
-
-        impl From<$ty> for String {
-            fn from(value: $ty) -> String {
-                value.as_str().to_owned()
-            }
-        }
-
-        impl fmt::Display for $ty {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
 }
 
 words!(Level, Learning => "learning", Practitioner => "practitioner", Expert => "expert");

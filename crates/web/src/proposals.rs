@@ -6,7 +6,6 @@
 use axum::extract::{OriginalUri, State};
 use axum::response::Response;
 use cooperage_db::proposals;
-use cooperage_domain::proposal::Scope;
 
 use crate::activitypub::activity_json;
 use crate::{AppError, AppState};
@@ -25,8 +24,7 @@ pub async fn question(
     let question = state
         .db
         .run(move |conn| {
-            let Some(proposal) =
-                proposals::by_ap_id(conn, &ap_id)?.filter(|p| p.local && p.scope == Scope::Network)
+            let Some(proposal) = proposals::by_ap_id(conn, &ap_id)?.filter(|p| p.is_public())
             else {
                 return Ok(None);
             };

@@ -12,7 +12,6 @@ use crate::proposals::{
     ReceivedQuestion, ReceivedVote, queue_comment_relay, read_question, store_question, store_votes,
 };
 use crate::protocol::proposal::{KIND, Question};
-use cooperage_domain::proposal::Scope;
 
 /// A coop published or updated (tallies, close) one of its proposals.
 pub struct QuestionPublished(ReceivedQuestion);
@@ -186,7 +185,7 @@ impl Handler for Commented {
             &tx.signer.ap_id,
             &self.content,
         )?;
-        if new && self.public && proposal.local && proposal.scope == Scope::Network {
+        if new && self.public && proposal.is_public() {
             queue_comment_relay(tx.conn, tx.settings, &proposal, &self.id)?;
             return Ok(Effect::Queued);
         }

@@ -555,12 +555,6 @@ fn shared_page(
     }
 }
 
-/// Whether anyone may see this proposal: one of ours for the whole network, whose
-/// `Question` is served to any server that asks.
-fn public(proposal: &Proposal) -> bool {
-    proposal.local && proposal.scope == Scope::Network
-}
-
 /// A member's page of proposal `id`: the shared page with their vote and the forms.
 async fn member_page(
     state: &AppState,
@@ -580,7 +574,7 @@ async fn member_page(
         .await?;
     let p = &view.proposal;
     let mut l = me.layout(p.title.clone());
-    if public(p) {
+    if p.is_public() {
         l.alternate = Some(p.ap_id.clone());
     }
     let mut page = shared_page(&t, l, p, &view.tally, view.eligible_voters, &host, comments);
@@ -668,7 +662,7 @@ async fn visitor_page(
                 Ok(id) => cooperage_db::proposals::by_id(conn, id)?,
                 Err(_) => cooperage_db::proposals::by_ap_id(conn, &ap_id)?,
             };
-            let Some(proposal) = proposal.filter(public) else {
+            let Some(proposal) = proposal.filter(Proposal::is_public) else {
                 return Ok(None);
             };
             // What the Question served at its id shows (`question_of`): the same tally.
