@@ -183,3 +183,20 @@ mod tests {
         assert_eq!(term("nonsense"), None);
     }
 }
+
+/// The JSON-LD context of one kind of document: ActivityStreams, our context document, and
+/// the `terms` it uses inline with our namespace and the `extra` prefixes and terms (Mastodon
+/// and bovine fetch no contexts).
+pub fn inline(settings: &Settings, terms: &[&str], extra: &[(&str, &str)]) -> Value {
+    let mut inline = Map::new();
+    for term in terms {
+        if let Some(definition) = self::term(term) {
+            inline.insert((*term).to_owned(), definition);
+        }
+    }
+    inline.insert("cooperage".into(), json!(NAMESPACE));
+    for (name, value) in extra {
+        inline.insert((*name).to_owned(), json!(value));
+    }
+    json!([super::AS_CONTEXT, context_url(settings), inline])
+}

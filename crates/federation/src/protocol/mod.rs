@@ -29,6 +29,44 @@ pub fn post_context() -> serde_json::Value {
     ])
 }
 
+/// Prefixes and Mastodon's terms that listings and offers (Notes with hashtags and ValueFlows
+/// terms) add to their context.
+pub(crate) const NOTE_EXTRA_TERMS: &[(&str, &str)] = &[
+    ("vf", context::VALUEFLOWS),
+    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+    ("Hashtag", "as:Hashtag"),
+    ("sensitive", "as:sensitive"),
+];
+
+/// Who a listing or an offer goes to, by its visibility: `public` is Public, the owner's
+/// followers and the network's coop actors; `network` only those coop actors (never Public,
+/// never a follower); `coop` nobody outside.
+pub fn audience(
+    owner: &cooperage_db::actors::Actor,
+    visibility: cooperage_domain::skill::Visibility,
+    network: &[String],
+) -> (Vec<String>, Vec<String>) {
+    use cooperage_domain::skill::Visibility;
+    match visibility {
+        Visibility::Public => (
+            vec![PUBLIC.to_owned()],
+            std::iter::once(note::followers_of(owner))
+                .chain(network.iter().cloned())
+                .collect(),
+        ),
+        Visibility::Network => (network.to_vec(), Vec::new()),
+        Visibility::Coop => (Vec::new(), Vec::new()),
+    }
+}
+
+/// A hashtag as Mastodon writes it in `content`, linking to the tag's page here.
+pub(crate) fn hashtag_link(settings: &crate::Settings, tag: &str) -> String {
+    format!(
+        "<a href=\"{}/tags/{tag}\" class=\"mention hashtag\" rel=\"tag\">#<span>{tag}</span></a>",
+        settings.base_url()
+    )
+}
+
 /// A document as JSON, for the queue (`outbox::Outgoing::json`) and for responses.
 ///
 /// Our wire types are plain structs with string keys and derived `Serialize`, which cannot

@@ -13,12 +13,11 @@ use cooperage_db::actors::Actor;
 use cooperage_db::offers::{Application, Offer};
 use cooperage_domain::offer::Compensation;
 use cooperage_domain::project::{Currency, format_amount};
-use cooperage_domain::skill::Visibility;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::note::{Tag, followers_of};
-use super::{AS_CONTEXT, PUBLIC, context};
+use super::note::Tag;
+use super::{PUBLIC, context, hashtag_link};
 use crate::Settings;
 use crate::sanitize::{escape_html, paragraphs};
 
@@ -127,45 +126,11 @@ const OFFER_TERMS: &[&str] = &[
 /// The JSON-LD context of offers and applications: posts' context, our context document, and
 /// the terms used inline.
 pub fn offer_context(settings: &Settings) -> Value {
-    let mut inline = Map::new();
-    for term in OFFER_TERMS {
-        if let Some(definition) = context::term(term) {
-            inline.insert((*term).to_owned(), definition);
-        }
-    }
-    inline.insert("cooperage".into(), json!(context::NAMESPACE));
-    inline.insert("vf".into(), json!(context::VALUEFLOWS));
-    inline.insert("xsd".into(), json!("http://www.w3.org/2001/XMLSchema#"));
-    inline.insert("Hashtag".into(), json!("as:Hashtag"));
-    inline.insert("sensitive".into(), json!("as:sensitive"));
-    json!([AS_CONTEXT, context::context_url(settings), inline])
+    context::inline(settings, OFFER_TERMS, super::NOTE_EXTRA_TERMS)
 }
 
-/// Who an offer goes to: `network` lists the network's coop actors (never Public, never the
-/// coop's other followers); `public` is Public, the coop's followers and the network.
-pub fn audience(
-    coop: &Actor,
-    audience: Visibility,
-    network: &[String],
-) -> (Vec<String>, Vec<String>) {
-    match audience {
-        Visibility::Public => (
-            vec![PUBLIC.to_owned()],
-            std::iter::once(followers_of(coop))
-                .chain(network.iter().cloned())
-                .collect(),
-        ),
-        Visibility::Network => (network.to_vec(), Vec::new()),
-        Visibility::Coop => (Vec::new(), Vec::new()),
-    }
-}
-
-fn hashtag_link(settings: &Settings, tag: &str) -> String {
-    format!(
-        "<a href=\"{}/tags/{tag}\" class=\"mention hashtag\" rel=\"tag\">#<span>{tag}</span></a>",
-        settings.base_url()
-    )
-}
+/// Who an offer goes to: `to` and `cc` for its audience (the coop's followers when public).
+pub use super::audience;
 
 /// The offer's pay as people read it ("55.00 EUR/hour"), and as decimal text.
 fn pay(offer: &Offer) -> (String, Option<String>) {

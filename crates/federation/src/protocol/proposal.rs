@@ -10,9 +10,8 @@ use cooperage_db::actors::Actor;
 use cooperage_db::proposals::Proposal;
 use cooperage_domain::proposal::{Kind, Tally};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::note::followers_of;
 use super::{AS_CONTEXT, PUBLIC, context};
 use crate::Settings;
 use crate::sanitize::escape_html;
@@ -132,16 +131,14 @@ const TERMS: [&str; 10] = [
 /// The JSON-LD context of proposals: ActivityStreams, Mastodon's `votersCount`, our context
 /// document and our terms inline.
 pub fn question_context(settings: &Settings) -> Value {
-    let mut inline = Map::new();
-    for term in TERMS {
-        if let Some(definition) = context::term(term) {
-            inline.insert(term.to_owned(), definition);
-        }
-    }
-    inline.insert("cooperage".into(), json!(context::NAMESPACE));
-    inline.insert("toot".into(), json!("http://joinmastodon.org/ns#"));
-    inline.insert("votersCount".into(), json!("toot:votersCount"));
-    json!([AS_CONTEXT, context::context_url(settings), inline])
+    context::inline(
+        settings,
+        &TERMS,
+        &[
+            ("toot", "http://joinmastodon.org/ns#"),
+            ("votersCount", "toot:votersCount"),
+        ],
+    )
 }
 
 fn time(t: chrono::NaiveDateTime) -> String {
@@ -152,12 +149,7 @@ fn time(t: chrono::NaiveDateTime) -> String {
 /// Who a proposal goes to: Public (Mastodon users may read it and, if open, vote), the coop's
 /// followers and the network's coops.
 pub fn audience(coop: &Actor, network: &[String]) -> (Vec<String>, Vec<String>) {
-    (
-        vec![PUBLIC.to_owned()],
-        std::iter::once(followers_of(coop))
-            .chain(network.iter().cloned())
-            .collect(),
-    )
+    super::audience(coop, cooperage_domain::skill::Visibility::Public, network)
 }
 
 /// The Question of one of our proposals, with the tally as far as it may be shown.

@@ -9,12 +9,12 @@ use activitypub_federation::kinds::activity::{AnnounceType, CreateType, DeleteTy
 use activitypub_federation::kinds::object::{NoteType, TombstoneType};
 use cooperage_db::actors::Actor;
 use cooperage_db::skills::Listing;
-use cooperage_domain::skill::{Level, Visibility, WorkMode};
+use cooperage_domain::skill::{Level, WorkMode};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::note::{Tag, followers_of};
-use super::{AS_CONTEXT, PUBLIC, context};
+use super::{AS_CONTEXT, PUBLIC, context, hashtag_link};
 use crate::Settings;
 use crate::sanitize::{escape_html, paragraphs};
 
@@ -67,57 +67,27 @@ pub struct ListingNote {
 /// The JSON-LD context of listings: posts' context, our context document, and the terms it
 /// uses inline (Mastodon and bovine fetch no contexts).
 pub fn listing_context(settings: &Settings) -> Value {
-    let mut inline = Map::new();
-    for term in [
-        "coopKind",
-        "skill",
-        "level",
-        "hoursPerWeek",
-        "availableFrom",
-        "availableUntil",
-        "workMode",
-        "region",
-        "visibility",
-        "details",
-        "coop",
-    ] {
-        if let Some(definition) = context::term(term) {
-            inline.insert(term.to_owned(), definition);
-        }
-    }
-    inline.insert("cooperage".into(), json!(context::NAMESPACE));
-    inline.insert("vf".into(), json!(context::VALUEFLOWS));
-    inline.insert("xsd".into(), json!("http://www.w3.org/2001/XMLSchema#"));
-    inline.insert("Hashtag".into(), json!("as:Hashtag"));
-    inline.insert("sensitive".into(), json!("as:sensitive"));
-    json!([AS_CONTEXT, context::context_url(settings), inline])
-}
-
-/// Who a listing goes to: `to` and `cc` for its visibility. `network` lists the network's
-/// coop actors; never Public, never the member's followers.
-pub fn audience(
-    member: &Actor,
-    visibility: Visibility,
-    network: &[String],
-) -> (Vec<String>, Vec<String>) {
-    match visibility {
-        Visibility::Public => (
-            vec![PUBLIC.to_owned()],
-            std::iter::once(followers_of(member))
-                .chain(network.iter().cloned())
-                .collect(),
-        ),
-        Visibility::Network => (network.to_vec(), Vec::new()),
-        Visibility::Coop => (Vec::new(), Vec::new()),
-    }
-}
-
-fn hashtag_link(settings: &Settings, tag: &str) -> String {
-    format!(
-        "<a href=\"{}/tags/{tag}\" class=\"mention hashtag\" rel=\"tag\">#<span>{tag}</span></a>",
-        settings.base_url()
+    context::inline(
+        settings,
+        &[
+            "coopKind",
+            "skill",
+            "level",
+            "hoursPerWeek",
+            "availableFrom",
+            "availableUntil",
+            "workMode",
+            "region",
+            "visibility",
+            "details",
+            "coop",
+        ],
+        super::NOTE_EXTRA_TERMS,
     )
 }
+
+/// Who a listing goes to: `to` and `cc` for its visibility (the member's followers when public).
+pub use super::audience;
 
 fn level_words(level: Level) -> &'static str {
     match level {
