@@ -247,7 +247,12 @@ backend_tests! {
         seed(&coop, listing(n.jo, n.nord, false, "Gestaltung für Genossenschaften", "Logos, Flyer und Websites"), &["Design"], 7).await;
         seed(&coop, listing(n.ana, n.coop, true, "Backend development", "Rust services on PostgreSQL"), &[], 6).await;
         seed(&coop, listing(n.ana, n.coop, true, "Öffentlichkeitsarbeit", "Pressearbeit, Social Media"), &[], 5).await;
+        seed(&coop, listing(n.jo, n.nord, false, "C++", "Embedded-Systeme"), &[], 4).await;
+        seed(&coop, listing(n.jo, n.nord, false, "Controlling", "Kostenrechnung"), &[], 3).await;
         let c = n.cookie.as_str();
+        // One letter is a whole word, not the start of every word.
+        assert_eq!(labels(&coop, c, "q=C").await, ["C++"]);
+        assert_eq!(labels(&coop, c, "q=contr").await, ["Controlling"]);
 
         // A prefix finds the word; the listing whose label matches ranks above the one whose
         // description does, although it is older.
@@ -383,10 +388,13 @@ backend_tests! {
         assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(count as i64), Some(true)));
         assert_eq!(body["hits"].as_array().unwrap().len(), 55);
         assert_eq!(body["next_offset"], Value::Null);
-        // With words that match fewer listings than a broad search, the count is exact.
+        // With words that match fewer listings than the cap, the count is exact; a word of
+        // two characters or more is a prefix, a single one a whole word.
+        let (_, body) = search(&coop, c, "q=kochen%20skill%2012&limit=1").await;
+        let twelves = (0..count).filter(|i| i.to_string().starts_with("12")).count();
+        assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(twelves as i64), Some(true)));
         let (_, body) = search(&coop, c, "q=kochen%20skill%201&limit=1").await;
-        let ones = (0..count).filter(|i| i.to_string().starts_with('1')).count();
-        assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(ones as i64), Some(true)));
+        assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(1), Some(true)), "{body}");
         coop.stop().await;
     }
 
@@ -397,13 +405,14 @@ backend_tests! {
         let sqlite = matches!(db, crate::support::TestDb::Sqlite { .. });
         let coop = TestInstance::start(&db).await;
         let n = network(&coop).await;
+        // Ranked in full up to RANKED_IN_FULL matches; beyond, among the newest BROAD_MATCHES.
         let broad = cooperage_db::directory::BROAD_MATCHES;
-        let count = broad + 100;
+        let count = cooperage_db::directory::RANKED_IN_FULL + 100;
         let at = |label: &str, age: i64, hours: i32| {
             let mut form = listing(n.jo, n.nord, false, label, "Kochen");
             form.ap_id = format!("http://listings.test/{age}");
             form.hours_per_week = hours;
-            form.tags = skills::tags_column(&[tag(label).unwrap()]);
+            form.tags = skills::tags_column(&[tag(label).unwrap(), "kochen".into()]);
             form.search_text = fold(&format!("{} {} {}", form.label, form.tags, form.description));
             form.published = cooperage_db::now() - TimeDelta::minutes(age);
             form
@@ -432,9 +441,10 @@ backend_tests! {
             assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(broad), Some(false)));
             assert_eq!(body["next_offset"], 4);
         } else {
-            // Every match is ranked: all three label hits first, counted exactly.
+            // Every match is ranked: all three label hits first, counted as far as the cap.
             assert_eq!(hits[..3], ["Kochkurs", "Kochkurs", "Kochkurs"], "{body}");
-            assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(count + 1), Some(true)));
+            let cap = cooperage_db::directory::COUNT_CAP;
+            assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(cap), Some(false)));
         }
 
         // Filters still hold, and a broad search they narrow below the limit counts exactly.
@@ -448,6 +458,24 @@ backend_tests! {
         // A narrow search among the same listings is ranked in full.
         let (_, body) = search(&coop, c, "q=kochen%20old").await;
         assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(1), Some(true)), "{body}");
+
+        // Tags alone rank nothing: every match newest first, however many there are.
+        let (_, body) = search(&coop, c, "tags=Kochen&limit=3&offset=4").await;
+        let hits: Vec<&str> = body["hits"].as_array().unwrap().iter().map(|h| h["label"].as_str().unwrap()).collect();
+        assert_eq!(hits, ["Skill 4", "Kochkurs", "Skill 6"], "{body}");
+        // Counted as far as the cap.
+        let cap = cooperage_db::directory::COUNT_CAP;
+        assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(cap), Some(false)));
+        // A deep page counts exactly.
+        let (_, body) = search(&coop, c, &format!("tags=Kochen&limit=10&offset={}", count - 5)).await;
+        assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(count + 1), Some(true)), "{body}");
+        assert_eq!(body["hits"].as_array().unwrap().len(), 6);
+        let (_, body) = search(&coop, c, "tags=Kochen&min_hours=30&limit=100").await;
+        assert!(body["hits"].as_array().unwrap().iter().all(|h| h["hours_per_week"] == 40), "{body}");
+        assert_eq!((body["total"].as_i64(), body["total_exact"].as_bool()), (Some(forty as i64), Some(true)));
+        // The oldest match is on the last page.
+        let (_, body) = search(&coop, c, &format!("tags=Kochen&limit=1&offset={count}")).await;
+        assert_eq!(body["hits"][0]["label"], "Skill old", "{body}");
         coop.stop().await;
     }
 

@@ -1,6 +1,6 @@
 //! The network's skill directory: our listings and those our network sent us, searched with
-//! each database's own full-text search (FTS5 on SQLite, a GIN-indexed `tsvector` on
-//! PostgreSQL), filtered, ranked, and paged in one query.
+//! each database's own full-text search (FTS5 on SQLite, a stored, GIN-indexed `tsvector`
+//! on PostgreSQL), filtered, ranked, and paged in one query.
 //!
 //! The SQL is assembled from fixed fragments; every value the searcher gave goes in as a bind
 //! parameter. Text search terms are additionally reduced to `[a-z0-9]`, so the FTS5 and
@@ -19,13 +19,23 @@ use crate::{AnyConnection, DbError};
 pub const MAX_WORDS: usize = 8;
 /// Largest page.
 pub const MAX_LIMIT: i64 = 100;
-/// Searches without words count their matches up to this many.
+/// Searches count their matches up to this many (counting further means reading every
+/// match); a page beyond it counts exactly.
 pub const COUNT_CAP: i64 = 1_000;
-/// A search whose words or tags match more listings than this (a short prefix like `pro`
-/// matches a third of a large directory; the same cap as counts without words) ranks only the newest this many of its matches, by
-/// label hits then newest, without text relevance (SQLite): ranking every match costs time
-/// in proportion to the matches, and the first page of a search this broad is the same.
-/// Its total then reads "at least".
+/// On SQLite, a search with words that match at most this many listings in the full-text
+/// index ranks every match (text relevance costs a few microseconds a match). Beyond it, see
+/// [`BROAD_MATCHES`].
+pub const RANKED_IN_FULL: i64 = 3_000;
+/// On SQLite, a search without words whose tags and region match at most this many listings
+/// in the full-text index reads every match (no text relevance: about a microsecond a
+/// match); beyond it, it walks the newest listings and stops at the page.
+pub const FILTERS_READ_IN_FULL: i64 = 10_000;
+/// A search whose words match more than [`RANKED_IN_FULL`] listings (a short prefix like
+/// `pro` matches a third of a large directory) ranks only the newest this many of its
+/// matches, by label hits then newest, without text relevance (SQLite): ranking every match
+/// costs time in proportion to the matches, and the first page of a search this broad is the
+/// same. Its total then reads "at least". A search by tags alone needs no text relevance:
+/// it lists its matches newest first, like a search without words, exactly.
 pub const BROAD_MATCHES: i64 = 1_000;
 
 /// When a listing must be available.
@@ -143,7 +153,7 @@ pub struct Hit {
 pub struct Page<T> {
     pub items: Vec<T>,
     /// How many match in all; when `total_exact` is false, at least this many (a search
-    /// without words counts up to [`COUNT_CAP`]: counting further means reading every row).
+    /// counts up to [`COUNT_CAP`]: counting further means reading every match).
     pub total: i64,
     pub total_exact: bool,
     /// Offset of the next page, if there is one.
@@ -152,6 +162,8 @@ pub struct Page<T> {
 
 /// The words of a text search: folded, split at anything but `[a-z0-9]`, at most
 /// [`MAX_WORDS`]. The only text of the searcher's that reaches FTS5 or tsquery syntax.
+/// Words are matched as prefixes (`postg` finds PostgreSQL), except a single letter, which
+/// is a whole word (`C` finds C and C++, not every word that starts with c).
 pub fn words(text: &str) -> Vec<String> {
     fold(text)
         .split(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
@@ -178,20 +190,65 @@ pub fn search(conn: &mut AnyConnection, query: &Query) -> Result<Page<Hit>, DbEr
     if let AnyConnection::Sqlite(c) = conn {
         // SQLite's lower() knows ASCII only: the region filter folds with our own function.
         cooperage_fold_utils::register_impl(c, |text: String| fold(&text))?;
+        // A search reads tens of thousands of index entries: mapped, they come from the OS
+        // page cache without a read() and a copy per page (the default page cache of 2 MB
+        // per connection holds little of a large directory). Set here, not for every
+        // connection: on the write path (the inbox) the mapping cost ~15% of throughput in
+        // `loadgen inbox`, as the growing file is remapped. 256 MiB of address space.
+        diesel::connection::SimpleConnection::batch_execute(c, "PRAGMA mmap_size = 268435456")?;
     }
     let limit = query.limit.clamp(1, MAX_LIMIT);
     let offset = query.offset.max(0);
-    if Builder::new(backend).plan(query).full_text {
-        let broad = backend == Sql::Sqlite && broad(conn, query)?;
-        ranked(conn, backend, query, limit, offset, broad)
+    if full_text_terms(query, backend).is_empty() {
+        return newest(conn, backend, query, limit, offset);
+    }
+    // PostgreSQL ranks every match (its GIN index and planner serve that well); SQLite
+    // looks at how many listings the index matches first.
+    if backend == Sql::Postgres {
+        return ranked(
+            conn,
+            backend,
+            query,
+            limit,
+            offset,
+            Candidates::Matches,
+            false,
+        );
+    }
+    let has_words = query.text.as_deref().is_some_and(|t| !words(t).is_empty());
+    let in_full = if has_words {
+        RANKED_IN_FULL
     } else {
+        FILTERS_READ_IN_FULL
+    };
+    let matches = matches_up_to(conn, query, in_full.max(ESTIMATED_UP_TO))?;
+    if matches <= in_full {
+        // With words every match is scored anyway: counted in the same pass.
+        ranked(
+            conn,
+            backend,
+            query,
+            limit,
+            offset,
+            Candidates::Matches,
+            has_words,
+        )
+    } else if has_words {
+        let candidates = if ranking_costs_less(conn, query, matches)? {
+            Candidates::Matches
+        } else {
+            Candidates::Newest
+        };
+        ranked(conn, backend, query, limit, offset, candidates, true)
+    } else {
+        // Tags and region alone rank nothing: newest first, the full-text index a filter.
         newest(conn, backend, query, limit, offset)
     }
 }
 
-/// Whether the words and tags alone match more than [`BROAD_MATCHES`] listings: one look at
-/// the full-text index, counted no further than that.
-fn broad(conn: &mut AnyConnection, query: &Query) -> Result<bool, DbError> {
+/// How many listings the words, tags and region alone match, up to `cap + 1`: one look at
+/// the full-text index (its document lists only, no listing read).
+fn matches_up_to(conn: &mut AnyConnection, query: &Query, cap: i64) -> Result<i64, DbError> {
     let mut sql = Builder::new(Sql::Sqlite);
     let terms = sql.bind(Value::Text(
         full_text_terms(query, Sql::Sqlite).join(" AND "),
@@ -199,32 +256,109 @@ fn broad(conn: &mut AnyConnection, query: &Query) -> Result<bool, DbError> {
     let text = format!(
         "SELECT COUNT(*) AS total FROM (SELECT 1 AS one FROM skill_listings_fts \
          WHERE skill_listings_fts MATCH {terms} LIMIT {}) counted",
-        BROAD_MATCHES + 1
+        cap + 1
     );
-    let counted: Vec<CountRow> = sql.load(conn, &text)?;
-    Ok(counted.first().is_some_and(|c| c.total > BROAD_MATCHES))
+    Ok(sql
+        .load::<CountRow>(conn, &text)?
+        .first()
+        .map_or(0, |c| c.total))
 }
 
-/// With words or tags: the full-text index picks the candidates, which are filtered, ranked
-/// and counted in one query. A `broad` search takes its candidates from the newest listings
-/// instead (see [`BROAD_MATCHES`]).
+/// Matches are counted this far to weigh ranking them all against a walk (beyond, the walk).
+const ESTIMATED_UP_TO: i64 = 30_000;
+/// Listings of the newest that show how many pass the filters other than words.
+const SAMPLE: i64 = 500;
+
+/// For words that match more than [`RANKED_IN_FULL`] listings (at most [`ESTIMATED_UP_TO`]):
+/// whether ranking every match costs less than walking the newest listings until
+/// [`BROAD_MATCHES`] candidates pass. The walk wins unless the other filters pass few
+/// listings: then it reads most of the index to find its candidates. Estimated from how many
+/// of the newest [`SAMPLE`] listings pass them, with costs per listing measured on SQLite
+/// (`benches/directory.rs`): ranking reads each match's row (~0.9 µs) and scores and sorts
+/// those that pass (~3 µs); the walk builds the match set (~0.2 µs a match), reads index
+/// entries (~0.12 µs) and looks up those that pass in the set (~0.5 µs).
+fn ranking_costs_less(
+    conn: &mut AnyConnection,
+    query: &Query,
+    matches: i64,
+) -> Result<bool, DbError> {
+    let others = Query {
+        text: None,
+        all_tags: Vec::new(),
+        any_tags: Vec::new(),
+        region: None,
+        ..query.clone()
+    };
+    let filtered = others.min_level.is_some()
+        || others.min_hours.is_some()
+        || others.available.is_some()
+        || others.work_mode.is_some()
+        || others.coop.is_some();
+    if !filtered || matches > ESTIMATED_UP_TO {
+        return Ok(false);
+    }
+    let mut sql = Builder::new(Sql::Sqlite);
+    let plan = sql.plan_with(&others, Candidates::Filtered);
+    let text = format!(
+        "SELECT COUNT(*) AS total FROM (SELECT l.* FROM skill_listings l INDEXED BY \
+         skill_listings_newest ORDER BY l.published DESC, l.id DESC LIMIT {SAMPLE}) l WHERE {}",
+        plan.filters
+    );
+    let passed = sql
+        .load::<CountRow>(conn, &text)?
+        .first()
+        .map_or(0, |c| c.total);
+    let listings = Builder::new(Sql::Sqlite)
+        .load::<CountRow>(
+            conn,
+            "SELECT COALESCE(MAX(id), 0) AS total FROM skill_listings",
+        )?
+        .first()
+        .map_or(0, |c| c.total) as f64;
+    let (matches, pass) = (matches as f64, passed.max(1) as f64 / SAMPLE as f64);
+    let ranking = matches * (0.9 + 3.0 * pass);
+    let walked = listings.min(BROAD_MATCHES as f64 * listings / (pass * matches));
+    let walking = 0.2 * matches + walked * (0.12 + 0.5 * pass);
+    Ok(ranking < walking)
+}
+
+/// Where a search with words or tags takes the listings it ranks from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Candidates {
+    /// Every listing the full-text index matches, ranked with text relevance.
+    Matches,
+    /// The newest [`BROAD_MATCHES`] matches, read along the `skill_listings_newest` index
+    /// (which also holds the filters' columns); no text relevance. SQLite only.
+    Newest,
+    /// The listings table, the full-text match one filter among the others (the newest
+    /// walk of a search by tags alone).
+    Filtered,
+}
+
+/// With words, tags or a region: the candidates are filtered and ranked, and the page read.
+/// `count_in_page`: the matches that pass are counted in the same query (a window count,
+/// which sorts every one of them: for few, or for a broad search's at most
+/// [`BROAD_MATCHES`]); otherwise on their own, up to [`COUNT_CAP`] like a search without
+/// words, and the page is a top-N sort.
 fn ranked(
     conn: &mut AnyConnection,
     backend: Sql,
     query: &Query,
     limit: i64,
     offset: i64,
-    broad: bool,
+    candidates: Candidates,
+    count_in_page: bool,
 ) -> Result<Page<Hit>, DbError> {
+    let broad = candidates == Candidates::Newest;
     let mut sql = Builder::new(backend);
     let stale = sql.stale(query.stale_before);
-    let plan = sql.plan_with(query, broad);
+    let plan = sql.plan_with(query, candidates);
     // Stale last; then words in the label, text relevance, newest.
     let order = |of: &str| {
         format!("{of}stale, {of}label_hits DESC, {of}rank, {of}published DESC, {of}pid DESC")
     };
-    // Two steps: SQLite's bm25() is not available in a query that also has a window
-    // function, so the count over all matches is taken on the matches' sort keys.
+    // In two steps: SQLite's bm25() is not available in a query that also has a window
+    // function, so a window count is taken on the matches' sort keys.
     let matched = |stale: &str, plan: &Plan| {
         format!(
             "WITH matched AS (SELECT l.id AS pid, l.published AS published, {stale} AS stale, \
@@ -232,8 +366,13 @@ fn ranked(
             plan.label_hits, plan.rank, plan.from, plan.filters
         )
     };
+    let total = if count_in_page || broad {
+        "COUNT(*) OVER ()"
+    } else {
+        "CAST(0 AS BIGINT)"
+    };
     let mut text = format!(
-        "{}, page AS (SELECT pid, published, stale, label_hits, rank, COUNT(*) OVER () AS total \
+        "{}, page AS (SELECT pid, published, stale, label_hits, rank, {total} AS total \
          FROM matched ORDER BY {} ",
         matched(&stale, &plan),
         order("")
@@ -250,39 +389,52 @@ fn ranked(
     ));
     let rows: Vec<HitRow> = sql.load(conn, &text)?;
 
-    let total = match rows.first() {
-        Some(row) => row.total,
-        None if offset == 0 => 0,
-        // Past the end: the window count came back with no row, so count on its own.
-        None => {
-            let mut sql = Builder::new(backend);
-            let stale = sql.stale(query.stale_before);
-            let plan = sql.plan_with(query, broad);
-            let text = format!(
-                "{} SELECT COUNT(*) AS total FROM matched",
-                matched(&stale, &plan)
-            );
-            let counted: Vec<CountRow> = sql.load(conn, &text)?;
-            counted.first().map_or(0, |c| c.total)
+    // Matches, counted up to `cap` when given.
+    let count = |conn: &mut AnyConnection, cap: Option<i64>| {
+        let mut sql = Builder::new(backend);
+        let stale = sql.stale(query.stale_before);
+        let plan = sql.plan_with(query, candidates);
+        let cap = cap.map_or(String::new(), |cap| format!(" LIMIT {}", cap + 1));
+        let text = format!(
+            "{} SELECT COUNT(*) AS total FROM (SELECT 1 AS one FROM matched{cap}) counted",
+            matched(&stale, &plan)
+        );
+        Ok::<_, DbError>(
+            sql.load::<CountRow>(conn, &text)?
+                .first()
+                .map_or(0, |c| c.total),
+        )
+    };
+    let found = rows.len() as i64;
+    let (total, exact) = match rows.first() {
+        // A broad search that filled its candidates has more matches than it looked at.
+        Some(row) if broad => (row.total, row.total < BROAD_MATCHES),
+        Some(row) if count_in_page => (row.total, true),
+        // The first page holds them all.
+        _ if offset == 0 && found < limit => (found, true),
+        _ => {
+            let counted = count(conn, Some(COUNT_CAP))?;
+            if counted <= COUNT_CAP {
+                (counted, !broad || counted < BROAD_MATCHES)
+            } else if offset + limit <= COUNT_CAP {
+                (COUNT_CAP, false)
+            } else {
+                // A deep page: where the matches end must be known exactly.
+                (count(conn, None)?, true)
+            }
         }
     };
     let items = rows
         .into_iter()
         .map(HitRow::into_hit)
         .collect::<Result<Vec<Hit>, DbError>>()?;
-    // A broad search that filled its candidates has more matches than it looked at.
-    Ok(page(
-        items,
-        offset,
-        total,
-        !(broad && total >= BROAD_MATCHES),
-    ))
+    Ok(page(items, offset, total, exact))
 }
 
-/// Without words or tags: newest first, read in the order of the `skill_listings_newest`
-/// index and stopped at the page, fresh listings before stale ones (two walks rather than a
-/// sort of every match). Counts: all matches from the index, stale ones through the coop
-/// index (few coops are stale).
+/// Without words (tags at most, as a filter): newest first, read in the order of the
+/// `skill_listings_newest` index and stopped at the page, fresh listings before stale ones
+/// (two walks rather than a sort of every match). Counts: all matches from the index, stale
+/// ones through the coop index (few coops are stale).
 fn newest(
     conn: &mut AnyConnection,
     backend: Sql,
@@ -294,10 +446,11 @@ fn newest(
     let count_fresh = |conn: &mut AnyConnection, cap: Option<i64>| {
         let mut sql = Builder::new(backend);
         let stale = sql.stale(query.stale_before);
-        let plan = sql.plan(query);
+        let plan = sql.plan_with(query, Candidates::Filtered);
         let mut text = format!(
-            "SELECT COUNT(*) AS total FROM (SELECT 1 AS one FROM skill_listings l \
+            "SELECT COUNT(*) AS total FROM (SELECT 1 AS one FROM skill_listings l{} \
              WHERE NOT {stale} AND {}",
+            newest_index(backend, query),
             plan.filters
         );
         if let Some(cap) = cap {
@@ -311,26 +464,30 @@ fn newest(
         )
     };
     // Stale ones are few coops' listings: counted exactly through the coop index.
-    let mut sql = Builder::new(backend);
-    let stale = sql.stale_indexed(query.stale_before);
-    let plan = sql.plan(query);
-    let text = format!(
-        "SELECT COUNT(*) AS total FROM skill_listings l WHERE {stale} AND {}",
-        plan.filters
-    );
-    let stale_total = sql
-        .load::<CountRow>(conn, &text)?
-        .first()
-        .map_or(0, |c| c.total);
+    let count_stale = |conn: &mut AnyConnection| {
+        let mut sql = Builder::new(backend);
+        let stale = sql.stale_indexed(query.stale_before);
+        let plan = sql.plan_with(query, Candidates::Filtered);
+        let text = format!(
+            "SELECT COUNT(*) AS total FROM skill_listings l WHERE {stale} AND {}",
+            plan.filters
+        );
+        Ok::<_, DbError>(
+            sql.load::<CountRow>(conn, &text)?
+                .first()
+                .map_or(0, |c| c.total),
+        )
+    };
     let fresh = count_fresh(conn, Some(COUNT_CAP))?;
-    let (fresh_total, exact) = if fresh <= COUNT_CAP {
-        (fresh, true)
+    let (fresh_total, stale_total, exact) = if fresh <= COUNT_CAP {
+        (fresh, count_stale(conn)?, true)
     } else if offset + limit <= COUNT_CAP {
-        // More fresh listings than the page reaches: the page is all fresh.
-        (i64::MAX, false)
+        // More fresh listings than the page reaches: the page is all fresh, and the stale
+        // ones need no count.
+        (i64::MAX, 0, false)
     } else {
         // A deep page: where fresh listings end must be known exactly.
-        (count_fresh(conn, None)?, true)
+        (count_fresh(conn, None)?, count_stale(conn)?, true)
     };
     let total = if exact {
         fresh_total + stale_total
@@ -342,10 +499,14 @@ fn newest(
     let walk = |conn: &mut AnyConnection, stale: bool, limit: i64, offset: i64| {
         let mut sql = Builder::new(backend);
         let condition = sql.stale_indexed(query.stale_before);
-        let plan = sql.plan(query);
-        let not = if stale { "" } else { "NOT " };
+        let plan = sql.plan_with(query, Candidates::Filtered);
+        let (not, index) = if stale {
+            ("", "")
+        } else {
+            ("NOT ", newest_index(backend, query))
+        };
         let text = format!(
-            "SELECT l.id AS pid FROM skill_listings l WHERE {not}{condition} AND {} \
+            "SELECT l.id AS pid FROM skill_listings l{index} WHERE {not}{condition} AND {} \
              ORDER BY l.published DESC, l.id DESC LIMIT {} OFFSET {}",
             plan.filters,
             sql.bind(Value::BigInt(limit)),
@@ -393,6 +554,18 @@ fn newest(
     Ok(page(items, offset, total, exact))
 }
 
+/// With a full-text filter (tags), fresh listings are read along the newest index: SQLite
+/// would otherwise start from every full-text match and sort them all. Without one, its
+/// planner chooses (a coop's listings through the coop index).
+fn newest_index(backend: Sql, query: &Query) -> &'static str {
+    match backend {
+        Sql::Sqlite if !full_text_terms(query, backend).is_empty() => {
+            " INDEXED BY skill_listings_newest"
+        }
+        _ => "",
+    }
+}
+
 fn page(items: Vec<Hit>, offset: i64, total: i64, total_exact: bool) -> Page<Hit> {
     let end = offset + items.len() as i64;
     Page {
@@ -438,8 +611,6 @@ enum Value {
 
 /// The pieces of a search that its queries share.
 struct Plan {
-    /// Whether the full-text index picks the candidates (words or tags).
-    full_text: bool,
     from: String,
     filters: String,
     label_hits: String,
@@ -498,14 +669,8 @@ impl Builder {
 
     /// The filters, relevance and candidates of `query`. Parameters are bound in the order
     /// the fragments must appear in the SQL: label hits, rank, from, filters.
-    fn plan(&mut self, query: &Query) -> Plan {
-        self.plan_with(query, false)
-    }
-
-    /// [`Self::plan`]; when `broad`, the candidates are the newest [`BROAD_MATCHES`] listings
-    /// that match (read along the `skill_listings_newest` index, which also holds the
-    /// filters' columns) and the rank is left out. SQLite only.
-    fn plan_with(&mut self, query: &Query, broad: bool) -> Plan {
+    fn plan_with(&mut self, query: &Query, candidates: Candidates) -> Plan {
+        let broad = candidates == Candidates::Newest;
         let words = query.text.as_deref().map(words).unwrap_or_default();
         // Words found at the start of the label count before any other relevance: search_text
         // begins with the folded label.
@@ -526,19 +691,16 @@ impl Builder {
         };
 
         let terms = full_text_terms(query, self.backend);
+        // Filters in the order SQLite evaluates them (it keeps the written order): those the
+        // `skill_listings_newest` index answers first, then the full-text membership (a
+        // lookup per listing that got that far), then those that read the listing's row.
+        // Parameters are bound in that same order.
         let mut filters = Vec::new();
         let plain = "skill_listings l".to_owned();
         let (rank, from) =
             match self.backend {
                 _ if terms.is_empty() => ("0".to_owned(), plain),
-                Sql::Sqlite if broad => {
-                    let text = self.bind(Value::Text(terms.join(" AND ")));
-                    filters.push(format!(
-                        "l.id IN (SELECT rowid FROM skill_listings_fts \
-                         WHERE skill_listings_fts MATCH {text})"
-                    ));
-                    ("0".to_owned(), plain)
-                }
+                Sql::Sqlite if candidates != Candidates::Matches => ("0".to_owned(), plain),
                 Sql::Sqlite => {
                     let text = self.bind(Value::Text(terms.join(" AND ")));
                     filters.push(format!("skill_listings_fts MATCH {text}"));
@@ -552,36 +714,17 @@ impl Builder {
                 Sql::Postgres => {
                     let placeholder = self.bind(Value::Text(terms.join(" & ")));
                     let tsquery = format!("to_tsquery('simple', {placeholder})");
-                    // The same expression as the GIN index, so the index serves it.
-                    filters.push(format!("to_tsvector('simple', l.search_text) @@ {tsquery}"));
+                    // The stored vector, which the GIN index is on.
+                    filters.push(format!("l.search_vector @@ {tsquery}"));
                     let rank = if words.is_empty() {
                         "0".to_owned()
                     } else {
-                        format!("-ts_rank(to_tsvector('simple', l.search_text), {tsquery})")
+                        format!("-ts_rank(l.search_vector, {tsquery})")
                     };
                     (rank, plain)
                 }
             };
 
-        for tag in &query.all_tags {
-            filters.push(format!(
-                "l.tags LIKE {} ESCAPE '\\'",
-                self.bind(Value::Text(format!("% {} %", escape_like(tag))))
-            ));
-        }
-        if !query.any_tags.is_empty() {
-            let any: Vec<String> = query
-                .any_tags
-                .iter()
-                .map(|t| {
-                    format!(
-                        "l.tags LIKE {} ESCAPE '\\'",
-                        self.bind(Value::Text(format!("% {} %", escape_like(t))))
-                    )
-                })
-                .collect();
-            filters.push(format!("({})", any.join(" OR ")));
-        }
         if let Some(level) = query.min_level {
             // Levels are words: "at least" is the list of words at or above.
             let at_least: Vec<String> = [Level::Learning, Level::Practitioner, Level::Expert]
@@ -621,6 +764,51 @@ impl Builder {
                 self.bind(Value::Text(mode.as_str().to_owned()))
             ));
         }
+        match &query.coop {
+            Some(CoopFilter::ApId(ap_id)) => filters.push(format!(
+                "l.coop_actor_id IN (SELECT id FROM actors WHERE ap_id = {})",
+                self.bind(Value::Text(ap_id.clone()))
+            )),
+            Some(CoopFilter::Handle { username, domain }) => filters.push(format!(
+                "l.coop_actor_id IN (SELECT id FROM actors WHERE username = {} AND domain = {})",
+                self.bind(Value::Text(username.clone())),
+                self.bind(Value::Text(domain.clone()))
+            )),
+            None => {}
+        }
+
+        if self.backend == Sql::Sqlite && candidates != Candidates::Matches && !terms.is_empty() {
+            let text = self.bind(Value::Text(terms.join(" AND ")));
+            filters.push(format!(
+                "l.id IN (SELECT rowid FROM skill_listings_fts \
+                 WHERE skill_listings_fts MATCH {text})"
+            ));
+        }
+
+        // On SQLite the full-text index matched plain-word tags exactly (its `tags` column);
+        // PostgreSQL's matched them anywhere in the text, so the tags column confirms.
+        let sqlite = self.backend == Sql::Sqlite;
+        let exact = |tag: &str| sqlite && indexable(tag);
+        for tag in query.all_tags.iter().filter(|t| !exact(t)) {
+            filters.push(format!(
+                "l.tags LIKE {} ESCAPE '\\'",
+                self.bind(Value::Text(format!("% {} %", escape_like(tag))))
+            ));
+        }
+        let any_exact = sqlite && any_tags_indexed(query);
+        if !any_exact && !query.any_tags.is_empty() {
+            let any: Vec<String> = query
+                .any_tags
+                .iter()
+                .map(|t| {
+                    format!(
+                        "l.tags LIKE {} ESCAPE '\\'",
+                        self.bind(Value::Text(format!("% {} %", escape_like(t))))
+                    )
+                })
+                .collect();
+            filters.push(format!("({})", any.join(" OR ")));
+        }
         if let Some(region) = query.region.as_deref().map(|r| fold(r.trim())) {
             let expression = match self.backend {
                 Sql::Sqlite => "cooperage_fold(l.region)".to_owned(),
@@ -641,18 +829,6 @@ impl Builder {
                 "substr({expression}, 1, length({length})) = {wanted}"
             ));
         }
-        match &query.coop {
-            Some(CoopFilter::ApId(ap_id)) => filters.push(format!(
-                "l.coop_actor_id IN (SELECT id FROM actors WHERE ap_id = {})",
-                self.bind(Value::Text(ap_id.clone()))
-            )),
-            Some(CoopFilter::Handle { username, domain }) => filters.push(format!(
-                "l.coop_actor_id IN (SELECT id FROM actors WHERE username = {} AND domain = {})",
-                self.bind(Value::Text(username.clone())),
-                self.bind(Value::Text(domain.clone()))
-            )),
-            None => {}
-        }
         if filters.is_empty() {
             filters.push("1 = 1".to_owned());
         }
@@ -668,7 +844,6 @@ impl Builder {
             filters = "1 = 1".to_owned();
         }
         Plan {
-            full_text: !terms.is_empty(),
             from,
             filters,
             label_hits,
@@ -707,24 +882,61 @@ impl Builder {
 /// syntax. Every term is built here from `[a-z0-9]` words.
 fn full_text_terms(query: &Query, backend: Sql) -> Vec<String> {
     type Term = fn(&str) -> String;
-    let (prefix, word, or): (Term, Term, &str) = match backend {
-        Sql::Sqlite => (|w| format!("\"{w}\"*"), |t| format!("\"{t}\""), " OR "),
-        Sql::Postgres => (|w| format!("{w}:*"), |t| t.to_owned(), " | "),
+    // SQLite: words in `search_text` (label, tags, description), tags in the `tags` column
+    // only, so that a tag is matched exactly by the index.
+    let (prefix, word, tags, or): (Term, Term, Term, &str) = match backend {
+        Sql::Sqlite => (
+            |w| format!("search_text : \"{w}\"*"),
+            |w| format!("search_text : \"{w}\""),
+            |t| format!("tags : ({t})"),
+            " OR ",
+        ),
+        Sql::Postgres => (
+            |w| format!("{w}:*"),
+            |t| t.to_owned(),
+            |t| t.to_owned(),
+            " | ",
+        ),
+    };
+    let quoted = |t: &String| match backend {
+        Sql::Sqlite => format!("\"{t}\""),
+        Sql::Postgres => t.clone(),
     };
     let words = query.text.as_deref().map(words).unwrap_or_default();
-    let mut terms: Vec<String> = words.iter().map(|w| prefix(w)).collect();
+    let mut terms: Vec<String> = words
+        .iter()
+        .map(|w| if w.len() == 1 { word(w) } else { prefix(w) })
+        .collect();
     terms.extend(
         query
             .all_tags
             .iter()
             .filter(|t| indexable(t))
-            .map(|t| word(t)),
+            .map(|t| tags(&quoted(t))),
     );
-    if !query.any_tags.is_empty() && query.any_tags.iter().all(|t| indexable(t)) {
-        let any: Vec<String> = query.any_tags.iter().map(|t| word(t)).collect();
-        terms.push(format!("({})", any.join(or)));
+    if any_tags_indexed(query) {
+        let any: Vec<String> = query.any_tags.iter().map(quoted).collect();
+        terms.push(tags(&format!("({})", any.join(or))));
+    }
+    if let (Sql::Sqlite, Some(region)) = (backend, region_words(query)) {
+        // The region's first words, the last one a prefix: every region that starts with
+        // the folded text has them (the exact check follows on the row).
+        terms.push(format!("region : ^\"{}\"*", region.join(" ")));
     }
     terms
+}
+
+/// Whether the any-of tags are one full-text term (all of them plain words).
+fn any_tags_indexed(query: &Query) -> bool {
+    !query.any_tags.is_empty() && query.any_tags.iter().all(|t| indexable(t))
+}
+
+/// The region filter's words, when the full-text index can pre-select by them: the folded
+/// region is ASCII (so the index's tokens are exactly [`words`]) and has a word.
+fn region_words(query: &Query) -> Option<Vec<String>> {
+    let region = fold(query.region.as_deref()?.trim());
+    let words = words(&region);
+    (region.is_ascii() && !words.is_empty()).then_some(words)
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern (with `\` as escape: the default on both).

@@ -72,9 +72,11 @@ pub fn schema_columns(
     };
     let mut tables = std::collections::BTreeMap::<String, Vec<String>>::new();
     for column in columns {
-        // SQLite's full-text index tables (`*_fts*`) are the one documented difference: the
-        // same search runs on PostgreSQL through a GIN index on the table itself.
-        if column.table_name != "__diesel_schema_migrations" && !column.table_name.contains("_fts")
+        // The documented differences are the full-text index: SQLite's FTS5 tables
+        // (`*_fts*`), PostgreSQL's stored tsvector (`search_vector`) with its GIN index.
+        if column.table_name != "__diesel_schema_migrations"
+            && !column.table_name.contains("_fts")
+            && column.column_name != "search_vector"
         {
             tables
                 .entry(column.table_name)

@@ -26,11 +26,21 @@ impl Connection {
 
     /// Sends a request and reads the whole response; returns status and body.
     pub async fn send(&mut self, request: Request) -> anyhow::Result<(u16, Bytes)> {
+        let (status, _, body) = self.send_with_headers(request).await?;
+        Ok((status, body))
+    }
+
+    /// [`Self::send`], with the response's headers.
+    pub async fn send_with_headers(
+        &mut self,
+        request: Request,
+    ) -> anyhow::Result<(u16, http::HeaderMap, Bytes)> {
         self.sender.ready().await?;
         let response = self.sender.send_request(request).await?;
         let status = response.status().as_u16();
-        let body = response.into_body().collect().await?.to_bytes();
-        Ok((status, body))
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await?.to_bytes();
+        Ok((status, parts.headers, body))
     }
 }
 

@@ -96,10 +96,7 @@ async fn measure(server: &Server, peers: &Arc<Peers>, options: &Options) -> anyh
         "{total} activities answered 202 but {stored} posts are stored"
     );
     Ok(Report {
-        backend: match server.db {
-            crate::server::Scratch::Sqlite { .. } => Backend::Sqlite,
-            crate::server::Scratch::Postgres { .. } => Backend::Postgres,
-        },
+        backend: server.backend(),
         posts: options.posts,
         body_bytes,
         accepted,

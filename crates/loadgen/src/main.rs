@@ -6,6 +6,7 @@
 //!     cargo run --release --bin loadgen -- --postgres postgres://postgres@127.0.0.1:5432/postgres
 
 mod client;
+mod directory;
 mod fanout;
 mod inbox;
 mod peers;
@@ -65,12 +66,25 @@ struct Cli {
     /// fanout: posts per follower count (each a fresh measurement on the same server).
     #[arg(long, default_value_t = 3)]
     rounds: usize,
+
+    /// directory: listings in the directory searched.
+    #[arg(long, default_value_t = 100_000)]
+    listings: usize,
+
+    /// directory: searches measured per kind (text, tags, availability, combined, browse).
+    #[arg(long, default_value_t = 300)]
+    queries: usize,
+
+    /// directory: connections searching at once.
+    #[arg(long, default_value_t = 4)]
+    search_concurrency: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Scenario {
     Inbox,
     Fanout,
+    Directory,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,6 +152,19 @@ async fn main() -> anyhow::Result<()> {
                 }
                 print_fanout(&reports);
             }
+            Scenario::Directory => {
+                let options = directory::Options {
+                    listings: cli.listings,
+                    queries: cli.queries,
+                    concurrency: cli.search_concurrency,
+                };
+                let mut reports = Vec::new();
+                for backend in &backends {
+                    eprintln!("directory, {}:", backend.name());
+                    reports.push(directory::run(&cli.bin, *backend, admin, &options).await?);
+                }
+                print_directory(&reports, &options);
+            }
         }
     }
     Ok(())
@@ -182,6 +209,33 @@ fn print_inbox(reports: &[inbox::Report], options: &inbox::Options) {
             sqlite.stored,
             postgres.stored
         );
+    }
+}
+
+fn print_directory(reports: &[directory::Report], options: &directory::Options) {
+    println!(
+        "\n== directory: GET /api/v1/directory over {} listings from 200 coops, {} searches a kind, concurrency {} ==",
+        options.listings, options.queries, options.concurrency
+    );
+    println!(
+        "{:<11} {:<13} {:>10} {:>8} {:>8} {:>8} {:>10} {:>9}",
+        "backend", "kind", "searches/s", "p50 ms", "p95 ms", "p99 ms", "CPU/search", "peak RSS"
+    );
+    for r in reports {
+        for k in &r.kinds {
+            println!(
+                "{:<11} {:<13} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>8.2}ms {:>6.1} MB",
+                r.backend.name(),
+                k.kind,
+                k.rate,
+                k.latencies.ms(50.0),
+                k.latencies.ms(95.0),
+                k.latencies.ms(99.0),
+                k.cpu_per_query.as_secs_f64() * 1000.0,
+                r.peak_rss_mb,
+            );
+        }
+        println!("{:<11} (seeded in {:.1?})", r.backend.name(), r.seeded);
     }
 }
 

@@ -208,6 +208,36 @@ impl Server {
         Ok(())
     }
 
+    /// Runs `cooperage admin create --username NAME` with the password on standard input.
+    pub async fn create_admin(&self, username: &str, password: &str) -> anyhow::Result<()> {
+        use tokio::io::AsyncWriteExt;
+        let mut child = command(&self.binary, &self.env, &self.dir)
+            .args(["admin", "create", "--username", username])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let mut stdin = child.stdin.take().context("no stdin")?;
+        stdin.write_all(format!("{password}\n").as_bytes()).await?;
+        drop(stdin);
+        let output = child.wait_with_output().await?;
+        if !output.status.success() {
+            bail!(
+                "cooperage admin create failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        Ok(())
+    }
+
+    /// Which backend the server's database is on.
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Scratch::Sqlite { .. } => Backend::Sqlite,
+            Scratch::Postgres { .. } => Backend::Postgres,
+        }
+    }
+
     /// Stops the server with SIGTERM (a graceful shutdown) and waits for it.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         let _ = Command::new("kill")
