@@ -250,22 +250,13 @@ fn percent_encoded(value: &str) -> String {
 
 /// Writes the coops, their members and `count` listings into the server's database.
 async fn seed(url: &str, count: usize) -> anyhow::Result<()> {
-    let target = cooperage_db::DatabaseTarget::parse(url)?;
-    tokio::task::spawn_blocking(move || {
-        let db = cooperage_db::Database::connect(
-            &target,
-            cooperage_db::PoolOptions {
-                max_connections: 1,
-                ..Default::default()
-            },
-        )?;
-        let mut conn = db.get()?;
+    crate::server::on_database(url, move |conn| {
         let mut rng = StdRng::seed_from_u64(42);
         let now = cooperage_db::now();
         let mut people = Vec::with_capacity(COOPS * MEMBERS_PER_COOP);
         for c in 0..COOPS {
             let domain = format!("coop{c}.example");
-            let ids: Vec<i64> = cooperage_db::transaction(&mut conn, |conn| {
+            let ids: Vec<i64> = cooperage_db::transaction(conn, |conn| {
                 (0..=MEMBERS_PER_COOP)
                     .map(|m| {
                         let (username, kind) = match m {
@@ -283,13 +274,13 @@ async fn seed(url: &str, count: usize) -> anyhow::Result<()> {
             .map(|i| listing(i, &people, now, &mut rng))
             .collect();
         for chunk in forms.chunks(10_000) {
-            cooperage_db::transaction(&mut conn, |conn| {
+            cooperage_db::transaction(conn, |conn| {
                 chunk
                     .iter()
                     .try_for_each(|form| skills::insert(conn, form).map(drop))
             })?;
         }
-        anyhow::Ok(())
+        Ok(())
     })
-    .await?
+    .await
 }

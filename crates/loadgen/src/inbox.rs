@@ -188,17 +188,5 @@ pub async fn send_all(
 
 /// Remote posts in the server's database: every activity answered 202 must be there.
 async fn stored_posts(url: &str) -> anyhow::Result<i64> {
-    let target = cooperage_db::DatabaseTarget::parse(url)?;
-    tokio::task::spawn_blocking(move || {
-        let db = cooperage_db::Database::connect(
-            &target,
-            cooperage_db::PoolOptions {
-                max_connections: 1,
-                ..Default::default()
-            },
-        )?;
-        let mut conn = db.get()?;
-        Ok(cooperage_db::posts::count_remote(&mut conn)?)
-    })
-    .await?
+    crate::server::on_database(url, |conn| Ok(cooperage_db::posts::count_remote(conn)?)).await
 }

@@ -273,6 +273,26 @@ fn command(binary: &Path, env: &[(String, String)], dir: &Path) -> Command {
 }
 
 /// A port free right now (the server binds it a moment later).
+/// Runs `work` on a connection of its own to the server's database, off the async threads.
+pub async fn on_database<T: Send + 'static>(
+    url: &str,
+    work: impl FnOnce(&mut cooperage_db::AnyConnection) -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let target = cooperage_db::DatabaseTarget::parse(url)?;
+    tokio::task::spawn_blocking(move || {
+        let db = cooperage_db::Database::connect(
+            &target,
+            cooperage_db::PoolOptions {
+                max_connections: 1,
+                ..Default::default()
+            },
+        )?;
+        let mut conn = db.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
 pub fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
