@@ -51,14 +51,10 @@ pub async fn run(
     admin: Option<&str>,
     options: &Options,
 ) -> anyhow::Result<Report> {
-    let dir = tempfile::tempdir()?;
-    let server = Server::start(binary, backend, dir.path(), admin).await?;
-    let result = measure(&server, options).await;
-    if result.is_err() {
-        eprintln!("server log:\n{}", server.log_tail());
-    }
-    server.stop().await?;
-    result
+    Server::measured(binary, backend, admin, async |server| {
+        measure(server, options).await
+    })
+    .await
 }
 
 async fn measure(server: &Server, options: &Options) -> anyhow::Result<Report> {

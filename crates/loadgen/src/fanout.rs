@@ -41,15 +41,11 @@ pub async fn run(
     followers: usize,
     options: &Options,
 ) -> anyhow::Result<Report> {
-    let dir = tempfile::tempdir()?;
     let peers = Peers::start(followers, 1).await?;
-    let server = Server::start(binary, backend, dir.path(), admin).await?;
-    let result = measure(&server, &peers, followers, options).await;
-    if result.is_err() {
-        eprintln!("server log:\n{}", server.log_tail());
-    }
-    server.stop().await?;
-    result
+    Server::measured(binary, backend, admin, async |server| {
+        measure(server, &peers, followers, options).await
+    })
+    .await
 }
 
 async fn measure(

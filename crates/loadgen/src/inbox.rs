@@ -41,15 +41,11 @@ pub async fn run(
     admin: Option<&str>,
     options: &Options,
 ) -> anyhow::Result<Report> {
-    let dir = tempfile::tempdir()?;
     let peers = Peers::start(1, options.actors).await?;
-    let server = Server::start(binary, backend, dir.path(), admin).await?;
-    let result = measure(&server, &peers, options).await;
-    if result.is_err() {
-        eprintln!("server log:\n{}", server.log_tail());
-    }
-    server.stop().await?;
-    result
+    Server::measured(binary, backend, admin, async |server| {
+        measure(server, &peers, options).await
+    })
+    .await
 }
 
 async fn measure(server: &Server, peers: &Arc<Peers>, options: &Options) -> anyhow::Result<Report> {

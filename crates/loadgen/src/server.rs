@@ -137,6 +137,24 @@ impl Server {
         Ok(server)
     }
 
+    /// Starts a server in a scratch directory, runs `measure` against it and stops it; when
+    /// the measurement fails, the server's log tail is printed.
+    pub async fn measured<T>(
+        binary: &Path,
+        backend: Backend,
+        admin: Option<&str>,
+        measure: impl AsyncFnOnce(&Server) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
+        let dir = tempfile::tempdir()?;
+        let server = Self::start(binary, backend, dir.path(), admin).await?;
+        let result = measure(&server).await;
+        if result.is_err() {
+            eprintln!("server log:\n{}", server.log_tail());
+        }
+        server.stop().await?;
+        result
+    }
+
     async fn wait_healthy(&mut self) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
