@@ -479,6 +479,29 @@ backend_tests! {
         coop.stop().await;
     }
 
+    async fn a_region_of_several_words_is_matched_from_its_start(db) {
+        let coop = TestInstance::start(&db).await;
+        let n = network(&coop).await;
+        let mut main = listing(n.jo, n.nord, false, "Lektorat", "Texte");
+        main.region = "Frankfurt am Main".into();
+        seed(&coop, main, &[], 3).await;
+        let mut oder = listing(n.jo, n.nord, false, "Satz", "Bücher");
+        oder.region = "Frankfurt (Oder)".into();
+        seed(&coop, oder, &[], 2).await;
+        let mut bei = listing(n.jo, n.nord, false, "Druck", "Plakate");
+        bei.region = "Offenbach bei Frankfurt".into();
+        seed(&coop, bei, &[], 1).await;
+        let c = n.cookie.as_str();
+        assert_eq!(labels(&coop, c, "region=frankfurt+a").await, ["Lektorat"]);
+        assert_eq!(labels(&coop, c, "region=FRANKFURT+AM+M").await, ["Lektorat"]);
+        assert_eq!(labels(&coop, c, "region=frankfurt+(o").await, ["Satz"]);
+        assert_eq!(sorted(labels(&coop, c, "region=frankf").await), ["Lektorat", "Satz"]);
+        // Only from the start: "Offenbach bei Frankfurt" does not start with "frankfurt".
+        assert_eq!(labels(&coop, c, "region=frankfurt+b").await, Vec::<String>::new());
+        assert_eq!(labels(&coop, c, "region=bei").await, Vec::<String>::new());
+        coop.stop().await;
+    }
+
     async fn bad_input_names_the_field(db) {
         let coop = TestInstance::start(&db).await;
         let n = network(&coop).await;
